@@ -1,0 +1,39 @@
+export type DeadlineOutcome<T> =
+  | { kind: 'value'; value: T }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'timeout'; late: Promise<T> };
+
+/**
+ * Runs `work` with an AbortSignal that fires after `ms`. Resolves with the value, the error, or
+ * `timeout` at the deadline (the still-running promise is handed back so its outcome can be
+ * logged). The timer is always cleared, so nothing keeps the process alive afterwards.
+ */
+export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => T | Promise<T>): Promise<DeadlineOutcome<T>> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const running = Promise.resolve().then(() => work(controller.signal));
+  const expired = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
+  });
+  try {
+    const first = await Promise.race([
+      running.then(
+        (value): DeadlineOutcome<T> => ({ kind: 'value', value }),
+        (error: unknown): DeadlineOutcome<T> => ({ kind: 'error', error }),
+      ),
+      expired,
+    ]);
+    if (first !== 'timeout') return first;
+    controller.abort(new DeadlineExceededError(ms));
+    return { kind: 'timeout', late: running };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class DeadlineExceededError extends Error {
+  constructor(ms: number) {
+    super(`the blocking reply deadline of ${ms} ms passed`);
+    this.name = 'DeadlineExceededError';
+  }
+}

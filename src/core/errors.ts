@@ -1,0 +1,37 @@
+/** Every way a delivery can be refused, with the HTTP status it maps to. */
+export const ERROR_STATUS = {
+  not_found: 404,
+  method_not_allowed: 405,
+  missing_signature: 401,
+  invalid_signature: 401,
+  invalid_json: 400,
+  invalid_envelope: 400,
+  invalid_body: 400,
+  body_too_large: 413,
+  unsupported_encoding: 415,
+  body_already_parsed: 500,
+  handler_failed: 500,
+  internal_error: 500,
+} as const;
+
+export type WebhookErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * A refused delivery. `message` is one line, safe to send back to the caller:
+ * it never holds a secret, a stack trace or the body.
+ */
+export class WebhookError extends Error {
+  readonly code: WebhookErrorCode;
+  readonly status: number;
+
+  constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WebhookError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export function isWebhookError(value: unknown): value is WebhookError {
+  return value instanceof WebhookError;
+}

@@ -1,0 +1,25 @@
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_DEADLINE_MS = 1800;
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** Accepts a byte count or a size such as "512kb" or "1mb" (binary units, as raw-body reads them). */
+export function parseByteLimit(limit: number | string | undefined): number {
+  if (limit === undefined) return DEFAULT_BODY_LIMIT;
+  if (typeof limit === 'number') {
+    if (Number.isSafeInteger(limit) && limit > 0) return limit;
+  } else {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(limit);
+    if (m) {
+      const bytes = Math.floor(Number(m[1]) * (UNITS[(m[2] ?? 'b').toLowerCase()] as number));
+      if (bytes > 0) return bytes;
+    }
+  }
+  throw new TypeError(`thunderphone-webhooks: body limit must be a positive byte count or a size like "1mb", got ${JSON.stringify(limit)}`);
+}
+
+export function parseDeadline(ms: number | undefined): number {
+  if (ms === undefined) return DEFAULT_DEADLINE_MS;
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  throw new TypeError(`thunderphone-webhooks: deadlineMs must be a positive number of milliseconds, got ${String(ms)}`);
+}

@@ -1,0 +1,41 @@
+export interface Logger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+const PREFIX = '[thunderphone-webhooks]';
+
+function write(level: string, message: string, meta?: Record<string, unknown>): void {
+  const tail = meta && Object.keys(meta).length > 0 ? ` ${safeJson(meta)}` : '';
+  console.error(`${PREFIX} ${level}: ${message}${tail}`);
+}
+
+function safeJson(meta: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(meta, (_k, v) =>
+      typeof v === 'bigint' ? v.toString() : v instanceof Error ? v.message : v,
+    );
+  } catch {
+    return '[unserialisable meta]';
+  }
+}
+
+/** Warnings and errors go to stderr; debug and info stay quiet unless asked for. */
+export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger {
+  const quiet = () => {};
+  return {
+    debug: options.verbose ? (m, meta) => write('debug', m, meta) : quiet,
+    info: options.verbose ? (m, meta) => write('info', m, meta) : quiet,
+    warn: (m, meta) => write('warn', m, meta),
+    error: (m, meta) => write('error', m, meta),
+  };
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

@@ -1,0 +1,83 @@
+/**
+ * JSON.parse, except that an integer too large for a JS number (beyond 2^53 - 1, such as a
+ * 64-bit `call_id`) comes back as a string of its exact digits instead of a rounded number.
+ * Safe integers and all other values parse exactly as JSON.parse does.
+ */
+export function parseJsonLossless(text: string): unknown {
+  return JSON.parse(/\d{16}/.test(text) ? quoteUnsafeIntegers(text) : text);
+}
+
+const SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
+
+function isUnsafe(digits: string): boolean {
+  const d = digits.replace(/^0+(?=\d)/, '');
+  return d.length > SAFE_DIGITS.length || (d.length === SAFE_DIGITS.length && d > SAFE_DIGITS);
+}
+
+// Walks the text once, skipping string literals, and wraps unsafe integer literals in quotes.
+// Invalid JSON is left for JSON.parse to report.
+function quoteUnsafeIntegers(text: string): string {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      i++;
+      while (i < text.length && text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
+      let j = i + (c === 0x2d ? 1 : 0);
+      while (j < text.length && isDigit(text.charCodeAt(j))) j++;
+      const next = text.charCodeAt(j);
+      const isInteger = next !== 0x2e /* . */ && next !== 0x65 /* e */ && next !== 0x45; /* E */
+      if (isInteger && isUnsafe(text.slice(c === 0x2d ? i + 1 : i, j))) {
+        out += `${text.slice(last, i)}"${text.slice(i, j)}"`;
+        last = j;
+      }
+      while (j < text.length && /[0-9.eE+-]/.test(text[j] as string)) j++;
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/**
+ * Compact, sorted-key JSON, the way ThunderPhone (a Python service) serialises what it sends:
+ * no whitespace, keys sorted, non-ASCII escaped as \uXXXX. A bigint is written as a bare integer.
+ */
+export function serializeSorted(value: unknown): string {
+  const text = write(value);
+  if (text === undefined) throw new TypeError('cannot serialise undefined as JSON');
+  return text;
+}
+
+function write(value: unknown): string | undefined {
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') {
+    const json = JSON.stringify(value);
+    return json === undefined ? undefined : escapeNonAscii(json);
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return write((value as { toJSON: () => unknown }).toJSON());
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => write(v) ?? 'null').join(',')}]`;
+  const parts: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const v = write((value as Record<string, unknown>)[key]);
+    if (v !== undefined) parts.push(`${escapeNonAscii(JSON.stringify(key))}:${v}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function escapeNonAscii(json: string): string {
+  return json.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

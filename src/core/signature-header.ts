@@ -1,0 +1,64 @@
+export const SIGNATURE_HEADER = 'x-thunderphone-signature';
+
+export type HeaderValue = string | readonly string[] | undefined | null;
+
+export type ParsedSignature =
+  | { ok: true; hex: string }
+  | { ok: false; code: 'missing_signature' | 'invalid_signature'; reason: string };
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Header policy (documented in the README):
+ * - the header name is matched case-insensitively by the caller (see `getHeader`);
+ * - surrounding spaces and tabs are ignored (RFC 9110 optional whitespace);
+ * - the value must be exactly 64 lower-case hex digits: no `sha256=` prefix, no upper case;
+ * - several values (an array, or Node's comma-joined duplicates) are accepted only when
+ *   they are all the same; differing values are refused rather than guessing which one counts.
+ */
+export function parseSignatureHeader(value: HeaderValue): ParsedSignature {
+  const parts = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : [])
+    .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
+    .map((v) => v.replace(/^[ \t]+|[ \t]+$/g, ''))
+    .filter((v) => v.length > 0);
+
+  if (parts.length === 0) {
+    return { ok: false, code: 'missing_signature', reason: 'missing X-ThunderPhone-Signature header' };
+  }
+  const first = parts[0] as string;
+  if (parts.some((p) => p !== first)) {
+    return {
+      ok: false,
+      code: 'invalid_signature',
+      reason: `X-ThunderPhone-Signature was sent ${parts.length} times with different values`,
+    };
+  }
+  if (HEX64.test(first)) return { ok: true, hex: first };
+  return { ok: false, code: 'invalid_signature', reason: describeMalformed(first) };
+}
+
+function describeMalformed(value: string): string {
+  if (/^sha256=/i.test(value)) {
+    return 'X-ThunderPhone-Signature has a "sha256=" prefix; ThunderPhone sends the bare hex digest';
+  }
+  if (/^[0-9a-fA-F]{64}$/.test(value)) {
+    return 'X-ThunderPhone-Signature has upper-case hex; ThunderPhone sends lower-case hex';
+  }
+  return `X-ThunderPhone-Signature must be 64 lower-case hex characters, got ${value.length} characters`;
+}
+
+/** Case-insensitive header lookup over a plain record, as Node, Express and Koa hand them over. */
+export function getHeader(
+  headers: Record<string, HeaderValue | number> | undefined,
+  name: string,
+): string | readonly string[] | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() !== wanted) continue;
+    const v = headers[key];
+    if (typeof v === 'number') return String(v);
+    return v ?? undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import type { ServerResponse } from 'node:http';
+import { createReceiver } from '../core/create-receiver.js';
+import { WebhookError, isWebhookError } from '../core/errors.js';
+import { isReceiver, type Receiver, type ReceiverOptions } from '../core/receiver.js';
+import { errorResponse, type RawResponse } from '../core/response.js';
+import { ClientAbortedError, readRawBody, type NodeRequest } from './read-body.js';
+
+export interface MiddlewareOptions extends ReceiverOptions {
+  /** Answer only this path (query string ignored); other paths go to `next()`, or 404 without one. */
+  path?: string;
+}
+
+export type NodeMiddleware = ((req: NodeRequest, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void>) & {
+  receiver: Receiver;
+};
+
+/**
+ * Express middleware and plain `http.createServer` handler in one:
+ * `app.post('/thunderphone-webhook', thunderphoneMiddleware({ secret, handlers }))` or
+ * `http.createServer(thunderphoneMiddleware({ secret, handlers }))`.
+ */
+export function thunderphoneMiddleware(options: MiddlewareOptions | Receiver): NodeMiddleware {
+  const receiver = isReceiver(options) ? options : createReceiver(options);
+  const path = isReceiver(options) ? undefined : options.path;
+
+  const middleware = async (req: NodeRequest, res: ServerResponse, next?: (error?: unknown) => void) => {
+    const receivedAt = Date.now();
+    if (path !== undefined && pathOf(req) !== path) {
+      if (next) return next();
+      return send(res, errorResponse(new WebhookError('not_found', `nothing is served at ${pathOf(req)}`)));
+    }
+    const rejected = receiver.precheck({ method: req.method ?? 'GET', headers: req.headers });
+    if (rejected) return send(res, rejected, hasUnreadBody(req));
+    try {
+      const body = await readRawBody(req, receiver.limit);
+      send(res, await receiver.handle({ method: req.method ?? 'GET', headers: req.headers, body, receivedAt }));
+    } catch (error) {
+      if (error instanceof ClientAbortedError) {
+        receiver.logger.debug(error.message);
+        return;
+      }
+      if (isWebhookError(error)) {
+        receiver.logger.warn(`refused delivery: ${error.message}`, { status: error.status, code: error.code });
+        return send(res, errorResponse(error), !req.readableEnded);
+      }
+      receiver.logger.error('unexpected error while receiving a webhook', { error: String((error as Error)?.stack ?? error) });
+      send(res, errorResponse(new WebhookError('internal_error', 'internal error while receiving the webhook')));
+    }
+  };
+  return Object.assign(middleware, { receiver });
+}
+
+function pathOf(req: NodeRequest): string {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function hasUnreadBody(req: NodeRequest): boolean {
+  return !req.readableEnded && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+}
+
+// When we answer before reading the body, closing the connection stops the client from
+// streaming the rest of a body nobody will read into a kept-alive socket.
+function send(res: ServerResponse, response: RawResponse, closeConnection = false): void {
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  if (closeConnection) res.setHeader('connection', 'close');
+  res.end(response.body);
+}

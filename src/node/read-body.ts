@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
+import { WebhookError } from '../core/errors.js';
+
+/** What frameworks may have left on the request before we see it. */
+export type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; _body?: boolean };
+
+/** The body was never read because the client went away; there is nobody to answer. */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super('client aborted the request before the body was complete');
+    this.name = 'ClientAbortedError';
+  }
+}
+
+const FIX =
+  'mount the ThunderPhone middleware before express.json() (or any body parser), ' +
+  "use express.raw({ type: '*/*' }) on this route, or keep the raw bytes in req.rawBody";
+
+/**
+ * Returns the exact body bytes: bytes another middleware already kept (express.raw() or
+ * req.rawBody), else the stream read under `limit`. A body that was parsed into something
+ * else, or a stream already drained, is a mounting mistake and fails at once, never by timeout.
+ */
+export async function readRawBody(req: NodeRequest, limit: number): Promise<Uint8Array> {
+  if (req.body instanceof Uint8Array) return req.body;
+  if (req.rawBody instanceof Uint8Array) return req.rawBody;
+  if (typeof req.rawBody === 'string') return new TextEncoder().encode(req.rawBody);
+
+  const drained = req._body === true || req.readableEnded || req.readable === false;
+  if (drained || !isUntouchedPlaceholder(req.body)) {
+    const what = req.body === undefined ? 'the request stream was already read' : `req.body is already ${describeBody(req.body)}`;
+    throw new WebhookError('body_already_parsed', `${what}, so the signed bytes are gone: ${FIX}`);
+  }
+
+  const declared = req.headers['content-length'];
+  try {
+    return await getRawBody(req, {
+      limit,
+      length: declared !== undefined && req.headers['transfer-encoding'] === undefined ? declared : null,
+    });
+  } catch (error) {
+    throw mapReadError(error, limit);
+  }
+}
+
+// body-parser 1.x sets req.body = {} even when it skips a request; that is not a parsed body.
+function isUntouchedPlaceholder(body: unknown): boolean {
+  if (body === undefined) return true;
+  return typeof body === 'object' && body !== null && body.constructor === Object && Object.keys(body).length === 0;
+}
+
+function describeBody(body: unknown): string {
+  if (typeof body === 'string') return 'a string';
+  if (Array.isArray(body)) return 'an array';
+  return body === null ? 'null' : `a parsed ${typeof body}`;
+}
+
+function mapReadError(error: unknown, limit: number): Error {
+  const type = (error as { type?: string }).type;
+  switch (type) {
+    case 'entity.too.large':
+      return new WebhookError('body_too_large', `body is over the ${limit}-byte limit`);
+    case 'request.aborted':
+      return new ClientAbortedError();
+    case 'request.size.invalid':
+      return new WebhookError('invalid_body', 'body length does not match Content-Length');
+    default:
+      return new WebhookError('invalid_body', 'could not read the request body');
+  }
+}
