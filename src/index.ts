@@ -5,6 +5,9 @@ export { WebhookError, isWebhookError, ERROR_STATUS, type WebhookErrorCode } fro
 export { createReceiver } from './core/create-receiver.js';
 export {
   isReceiver,
+  isRequestHandlerCore,
+  CORE_MARK,
+  type RequestHandlerCore,
   type Receiver,
   type ReceiverOptions,
   type RawRequest,
@@ -35,3 +38,4 @@ export { createConsoleLogger, silentLogger, type Logger } from './core/logger.js
 export { DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE_MS } from './core/limits.js';
 export { DeadlineExceededError } from './core/deadline.js';
 export { thunderphoneMiddleware, type MiddlewareOptions, type NodeMiddleware } from './node/middleware.js';
+export * from './api/index.js';

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { processIO, type CliIO, type Command } from './io.js';
+
+const USAGE = `usage: thunderphone-webhooks <command> [flags]
+
+commands:
+  serve     run a standalone receiver (verifies, then prints or handles each event)
+  trigger   send a signed sample event to a receiver, as ThunderPhone does
+  setup     register your webhook URL with ThunderPhone and print its secret
+
+Run "thunderphone-webhooks <command> --help" for a command's flags.
+`;
+
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).runServe,
+  trigger: async () => (await import('./trigger.js')).runTrigger,
+  setup: async () => (await import('./setup.js')).runSetup,
+};
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.stderr.write(`thunderphone-webhooks: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return (await load())(rest, io);
+}
+
+main(process.argv.slice(2), processIO()).then(
+  (code) => {
+    // serve resolves only once it has shut down; the other commands when they finish.
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`thunderphone-webhooks: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

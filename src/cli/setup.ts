@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import type { CliIO } from './io.js';
+import {
+  ensureWebhookUrl,
+  getWebhook,
+  ThunderPhoneApiError,
+  type ApiOptions,
+  type EnsureWebhookResult,
+} from '../api/index.js';
+
+const USAGE = `usage: thunderphone-webhooks setup [--url URL] [--api-key KEY] [--force]
+
+Registers URL as your organization's ThunderPhone webhook (the single-URL webhook that
+receives every event type) and prints its signing secret on stdout, alone on one line:
+  SECRET=$(thunderphone-webhooks setup --url https://example.com/thunderphone-webhook)
+If URL is already set, nothing is sent and the current secret is printed.
+Without --url, shows the current webhook and prints its secret.
+
+flags:
+  --url URL       https:// URL (http:// only for localhost, 127.0.0.1 and [::1])
+  --api-key KEY   an sk_live_ key of an admin or owner; defaults to THUNDERPHONE_API_KEY
+                  (prefer the variable: a flag shows up in shell history and process lists)
+  --force         set the URL even if it is already set; ThunderPhone then issues a NEW
+                  secret and receivers still holding the old one refuse every delivery
+  -h, --help      show this help
+
+environment:
+  THUNDERPHONE_API_KEY   API key used when --api-key is not given
+  THUNDERPHONE_API_URL   API base URL (default https://api.thunderphone.com)
+`;
+
+const PREFIX = 'thunderphone-webhooks setup:';
+const RESTART = 'restart your receiver with it as THUNDERPHONE_WEBHOOK_SECRET';
+
+interface SetupFlags {
+  url?: string;
+  apiKey?: string;
+  force: boolean;
+  help: boolean;
+}
+
+export async function runSetup(argv: string[], io: CliIO): Promise<number> {
+  let flags: SetupFlags;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    io.stderr.write(`${PREFIX} ${usageProblem(error)} (see --help)\n`);
+    return 2;
+  }
+  if (flags.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (flags.force && flags.url === undefined) {
+    io.stderr.write(`${PREFIX} --force needs --url (see --help)\n`);
+    return 2;
+  }
+
+  const options: ApiOptions = { env: io.env };
+  if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
+  try {
+    if (flags.url === undefined) return await showCurrent(io, options);
+    const result = await ensureWebhookUrl(flags.url, { ...options, force: flags.force });
+    io.stderr.write(`${summary(result)}\n`);
+    io.stdout.write(`${result.webhook.secret}\n`);
+    return 0;
+  } catch (error) {
+    io.stderr.write(`${PREFIX} ${describeFailure(error, flags.apiKey !== undefined)}\n`);
+    return error instanceof ThunderPhoneApiError && error.code === 'invalid_url' ? 2 : 1;
+  }
+}
+
+function parseFlags(argv: string[]): SetupFlags {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      url: { type: 'string' },
+      'api-key': { type: 'string' },
+      force: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  return { url: values.url, apiKey: values['api-key'], force: values.force === true, help: values.help === true };
+}
+
+/** parseArgs quotes a stray positional verbatim, and that may be an API key pasted without --api-key. */
+function usageProblem(error: unknown): string {
+  if ((error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return 'unexpected argument: setup takes only flags (a value needs its flag, e.g. --url URL or --api-key KEY)';
+  }
+  return oneLine(error);
+}
+
+async function showCurrent(io: CliIO, options: ApiOptions): Promise<number> {
+  const webhook = await getWebhook(options);
+  if (webhook === null) {
+    io.stderr.write('No webhook is set for this organization. Set one with: thunderphone-webhooks setup --url https://...\n');
+    return 0;
+  }
+  const updated = webhook.updated_at ? ` (updated ${webhook.updated_at})` : '';
+  io.stderr.write(`Current webhook: ${webhook.url}${updated}. Its signing secret is on stdout.\n`);
+  io.stdout.write(`${webhook.secret}\n`);
+  return 0;
+}
+
+function summary({ webhook, changed, previousUrl }: EnsureWebhookResult): string {
+  switch (changed) {
+    case 'created':
+      return `Webhook created: ${webhook.url}. Its new signing secret is on stdout; give it to your receiver as THUNDERPHONE_WEBHOOK_SECRET.`;
+    case 'unchanged':
+      return `Webhook unchanged: ${webhook.url} is already set, so the secret was NOT rotated. The current secret is on stdout.`;
+    case 'updated':
+      return (
+        `Webhook updated: ${previousUrl} -> ${webhook.url}. The signing secret CHANGED (new one on stdout): ` +
+        `the old secret no longer verifies deliveries, so ${RESTART}.`
+      );
+    case 'rotated':
+      return (
+        `Webhook ${webhook.url} set again with --force: the signing secret CHANGED (new one on stdout): ` +
+        `the old secret no longer verifies deliveries, so ${RESTART}.`
+      );
+  }
+}
+
+function describeFailure(error: unknown, keyFromFlag: boolean): string {
+  if (!(error instanceof ThunderPhoneApiError)) return oneLine(error);
+  if (error.code === 'unauthorized' && keyFromFlag) {
+    return oneLine(error).replace('check THUNDERPHONE_API_KEY', 'check --api-key');
+  }
+  if (error.code === 'missing_api_key') {
+    return 'no API key: set THUNDERPHONE_API_KEY or pass --api-key (an sk_live_ key of an admin or owner)';
+  }
+  const mayHaveRotated =
+    error.method === 'PUT' && (error.code === 'timeout' || error.code === 'network_error' || error.code === 'server_error');
+  const hint = mayHaveRotated
+    ? '; ThunderPhone may have rotated the secret anyway: run "thunderphone-webhooks setup" without --url to read the current one'
+    : '';
+  return `${oneLine(error)}${hint}`;
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim();
+}
