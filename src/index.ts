@@ -39,3 +39,14 @@ export { DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE_MS } from './core/limits.js';
 export { DeadlineExceededError } from './core/deadline.js';
 export { thunderphoneMiddleware, type MiddlewareOptions, type NodeMiddleware } from './node/middleware.js';
 export * from './api/index.js';
+export {
+  toolHandler,
+  CALL_ID_HEADER,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  TOOL_RESULT_WARN_BYTES,
+  type ToolCallHandler,
+  type ToolContext,
+  type ToolErrorInfo,
+  type ToolReceiver,
+  type ToolReceiverOptions,
+} from './tool/index.js';

@@ -2,7 +2,7 @@
 // only, no Node built-in, so it runs on Next.js, Hono, Bun, Deno and Cloudflare Workers.
 export { createWebHandler, type WebHandler } from './handler.js';
 export { createReceiver } from './create-receiver.js';
-export { createWebCryptoVerifier } from './webcrypto-verifier.js';
+export { checkSignature, verify, constructEvent, type WebVerifyOutcome } from './verify.js';
 export { WebhookError, isWebhookError, ERROR_STATUS, type WebhookErrorCode } from '../core/errors.js';
 export {
   isReceiver,

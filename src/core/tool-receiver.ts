@@ -1,0 +1,246 @@
+import { withDeadline } from './deadline.js';
+import { WebhookError, isWebhookError } from './errors.js';
+import { parseByteLimit } from './limits.js';
+import { createConsoleLogger, type Logger } from './logger.js';
+import { parseJsonLossless } from './lossless-json.js';
+import { CORE_MARK, type HeaderRecord, type RequestHandlerCore, type SignatureVerifier } from './receiver.js';
+import { errorResponse, jsonResponse, type RawResponse } from './response.js';
+import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
+import { SIGNATURE_HEADER, getHeader } from './signature-header.js';
+
+export const CALL_ID_HEADER = 'x-thunderphone-call-id';
+
+/**
+ * How long a tool handler may run before the model is told it failed. ThunderPhone's own tool
+ * timeout is not documented; 10 s is a guess that stays well inside a phone conversation.
+ */
+export const DEFAULT_TOOL_TIMEOUT_MS = 10_000;
+
+/** ThunderPhone truncates tool results over 6 kB in the transcript preview. */
+export const TOOL_RESULT_WARN_BYTES = 6 * 1024;
+
+const TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export interface ToolReceiverOptions {
+  /** The secret of the webhook endpoint that delivered the call (or the legacy org secret); several during rotation. */
+  secret?: SecretInput;
+  secrets?: SecretInput;
+  /** How long the handler may run before `{"error": ...}` is sent. Default 10000 ms (a guess; see DEFAULT_TOOL_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
+  limit?: number | string;
+  logger?: Logger;
+  /** Called with every error the handler throws (or a result that cannot be sent). Defaults to logging it. */
+  onError?: (error: unknown, info: ToolErrorInfo) => void;
+}
+
+export interface ToolErrorInfo {
+  callId: string | undefined;
+  /** `handler`: it threw in time; `late`: it threw after the timeout reply was sent; `result`: its result is not JSON. */
+  phase: 'handler' | 'late' | 'result';
+}
+
+export interface ToolContext {
+  /** The X-ThunderPhone-Call-ID header, exact digits as a string; undefined when absent. */
+  callId: string | undefined;
+  /** The HTTP method the tool is configured with (POST unless set otherwise). */
+  method: string;
+  /** Fires at `timeoutMs`; pass it to fetch() and database calls. */
+  signal: AbortSignal;
+  headers: HeaderRecord;
+  /** The verified bytes exactly as received. */
+  rawBody: Uint8Array;
+  logger: Logger;
+}
+
+/**
+ * Answers one tool call. The return value is sent back to the model as JSON (`undefined` as `{}`).
+ * Throw an Error to send `{"error": "<its message>"}`, which the model can read and react to.
+ */
+export type ToolCallHandler<Args = Record<string, unknown>> = (args: Args, context: ToolContext) => unknown;
+
+export interface ToolReceiver extends RequestHandlerCore {
+  readonly timeoutMs: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+/** The transport-agnostic tool-call receiver; `verifier` is Node's crypto or WebCrypto, chosen by the entry point. */
+export function buildToolReceiver<Args = Record<string, unknown>>(
+  options: ToolReceiverOptions,
+  handler: ToolCallHandler<Args>,
+  verifier: SignatureVerifier,
+): ToolReceiver {
+  if (typeof handler !== 'function') throw new TypeError('thunderphone-webhooks: the tool handler must be a function');
+  if (options.secret !== undefined && options.secrets !== undefined) {
+    throw new TypeError('thunderphone-webhooks: pass `secret` or `secrets`, not both');
+  }
+  const secrets = normalizeSecrets(options.secrets ?? options.secret);
+  const logger = options.logger ?? createConsoleLogger();
+  warnAboutSecrets(secrets, logger);
+  const limit = parseByteLimit(options.limit);
+  const timeoutMs = parseTimeout(options.timeoutMs);
+
+  const reportError = (error: unknown, info: ToolErrorInfo) => {
+    try {
+      if (options.onError) options.onError(error, info);
+      else logger.error(`tool handler failed${info.phase === 'late' ? ' after the timeout' : ''}`, { callId: info.callId, error: describeError(error) });
+    } catch (hookError) {
+      logger.error('onError hook threw', { error: describeError(hookError) });
+    }
+  };
+
+  const receiver: ToolReceiver & { [CORE_MARK]: true } = {
+    [CORE_MARK]: true,
+    limit,
+    logger,
+    timeoutMs,
+
+    precheck({ method, headers }) {
+      try {
+        precheckOrThrow(method, headers, limit);
+        return undefined;
+      } catch (error) {
+        return refusal(error as WebhookError);
+      }
+    },
+
+    async handle(request) {
+      let args: Args;
+      try {
+        precheckOrThrow(request.method, request.headers, limit);
+        if (request.body.byteLength > limit) {
+          throw new WebhookError('body_too_large', `body is ${request.body.byteLength} bytes; the limit is ${limit}`);
+        }
+        const outcome = await verifier(request.body, getHeader(request.headers, SIGNATURE_HEADER), secrets);
+        if (!outcome.ok) throw new WebhookError(outcome.code, outcome.reason);
+        args = parseArguments(request.body) as Args;
+      } catch (error) {
+        if (!isWebhookError(error)) throw error;
+        logger.warn(`refused tool call: ${error.message}`, { status: error.status, code: error.code });
+        return refusal(error);
+      }
+
+      const callId = readCallId(request.headers);
+      const outcome = await withDeadline(timeoutMs, (signal) =>
+        handler(args, { callId, method: request.method.toUpperCase(), signal, headers: request.headers, rawBody: request.body, logger }),
+      );
+      if (outcome.kind === 'timeout') {
+        logger.warn(`tool handler did not answer within ${timeoutMs} ms; told the model the tool timed out`, { callId });
+        outcome.late.then(
+          () => logger.debug('late tool result dropped', { callId }),
+          (error: unknown) => reportError(error, { callId, phase: 'late' }),
+        );
+        return toolError(`the tool did not answer within ${timeoutMs} ms`);
+      }
+      if (outcome.kind === 'error') {
+        reportError(outcome.error, { callId, phase: 'handler' });
+        return toolError(messageOf(outcome.error));
+      }
+      return toolResult(outcome.value, callId, logger, reportError);
+    },
+  };
+  return receiver;
+}
+
+function precheckOrThrow(method: string, headers: HeaderRecord, limit: number): void {
+  if (!(TOOL_METHODS as readonly string[]).includes(method.toUpperCase())) {
+    throw new WebhookError('method_not_allowed', `${method} is not allowed; ThunderPhone calls tools with ${TOOL_METHODS.join(', ')}`);
+  }
+  const encoding = getHeader(headers, 'content-encoding');
+  const enc = (Array.isArray(encoding) ? encoding.join(',') : (encoding as string | undefined) ?? '').trim().toLowerCase();
+  if (enc !== '' && enc !== 'identity') {
+    throw new WebhookError(
+      'unsupported_encoding',
+      `Content-Encoding "${enc.slice(0, 40)}" is not supported; the signature covers the bytes as sent, so send the body uncompressed`,
+    );
+  }
+  const declared = Number(getHeader(headers, 'content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new WebhookError('body_too_large', `Content-Length ${declared} is over the ${limit}-byte limit`);
+  }
+}
+
+function refusal(error: WebhookError): RawResponse {
+  const response = errorResponse(error);
+  if (error.code === 'method_not_allowed') response.headers.allow = TOOL_METHODS.join(', ');
+  return response;
+}
+
+/** The tool arguments: a JSON object, or `{}` for an empty body (as a GET may send). */
+function parseArguments(body: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new WebhookError('invalid_json', 'body is not valid UTF-8');
+  }
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = parseJsonLossless(text);
+  } catch {
+    throw new WebhookError('invalid_json', 'body is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new WebhookError('invalid_body', 'tool arguments must be a JSON object');
+  }
+  return value;
+}
+
+function readCallId(headers: HeaderRecord): string | undefined {
+  const value = getHeader(headers, CALL_ID_HEADER);
+  const first = (typeof value === 'string' ? value.split(',')[0] : value?.[0])?.trim();
+  return first ? first : undefined;
+}
+
+function toolResult(
+  value: unknown,
+  callId: string | undefined,
+  logger: Logger,
+  reportError: (error: unknown, info: ToolErrorInfo) => void,
+): RawResponse {
+  let body: string | undefined;
+  try {
+    body = value === undefined ? '{}' : JSON.stringify(value);
+  } catch (error) {
+    reportError(error, { callId, phase: 'result' });
+    return toolError('the tool result could not be serialised as JSON');
+  }
+  if (body === undefined) {
+    // A function or symbol: JSON.stringify has nothing to write.
+    reportError(new TypeError(`tool result of type ${typeof value} is not JSON`), { callId, phase: 'result' });
+    return toolError('the tool result could not be serialised as JSON');
+  }
+  const bytes = encoder.encode(body).byteLength;
+  if (bytes > TOOL_RESULT_WARN_BYTES) {
+    logger.warn(
+      `tool result is ${bytes} bytes; ThunderPhone truncates results over ${TOOL_RESULT_WARN_BYTES} bytes in the transcript preview, so return only the fields the model needs`,
+      { callId },
+    );
+  }
+  return jsonResponse(200, body);
+}
+
+// A failure is still a 200: the body is what the model reads, and `{"error": ...}` lets it
+// tell the caller something useful instead of the call stalling on an HTTP error.
+function toolError(message: string): RawResponse {
+  return jsonResponse(200, JSON.stringify({ error: message }));
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error && error.message.trim() !== '') return error.message;
+  return 'the tool failed';
+}
+
+function parseTimeout(ms: number | undefined): number {
+  if (ms === undefined) return DEFAULT_TOOL_TIMEOUT_MS;
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  throw new TypeError(`thunderphone-webhooks: timeoutMs must be a positive number of milliseconds, got ${String(ms)}`);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}

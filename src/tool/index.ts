@@ -1,0 +1,21 @@
+import { checkSignature } from '../core/signature.js';
+import { buildToolReceiver, type ToolCallHandler, type ToolReceiver, type ToolReceiverOptions } from '../core/tool-receiver.js';
+
+export {
+  CALL_ID_HEADER,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  TOOL_RESULT_WARN_BYTES,
+  type ToolCallHandler,
+  type ToolContext,
+  type ToolErrorInfo,
+  type ToolReceiver,
+  type ToolReceiverOptions,
+} from '../core/tool-receiver.js';
+
+/**
+ * Receives calls to one of your agent's function tools, verified with Node's crypto. Mount it like
+ * any receiver: `app.post('/tools/book', thunderphoneMiddleware(toolHandler({ secret }, handler)))`.
+ */
+export function toolHandler<Args = Record<string, unknown>>(options: ToolReceiverOptions, handler: ToolCallHandler<Args>): ToolReceiver {
+  return buildToolReceiver(options, handler, (body, signature, secrets) => checkSignature(body, signature, secrets));
+}
