@@ -10,8 +10,9 @@ export function parseJsonLossless(text: string): unknown {
 const SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
 
 function isUnsafe(digits: string): boolean {
-  const d = digits.replace(/^0+(?=\d)/, '');
-  return d.length > SAFE_DIGITS.length || (d.length === SAFE_DIGITS.length && d > SAFE_DIGITS);
+  // A leading zero is invalid JSON; leave it unquoted so JSON.parse still rejects it.
+  if (digits.length > 1 && digits.startsWith('0')) return false;
+  return digits.length > SAFE_DIGITS.length || (digits.length === SAFE_DIGITS.length && digits > SAFE_DIGITS);
 }
 
 // Walks the text once, skipping string literals, and wraps unsafe integer literals in quotes.
@@ -71,13 +72,25 @@ function write(value: unknown): string | undefined {
   }
   if (Array.isArray(value)) return `[${value.map((v) => write(v) ?? 'null').join(',')}]`;
   const parts: string[] = [];
-  for (const key of Object.keys(value).sort()) {
+  for (const key of Object.keys(value).sort(byCodePoint)) {
     const v = write((value as Record<string, unknown>)[key]);
     if (v !== undefined) parts.push(`${escapeNonAscii(JSON.stringify(key))}:${v}`);
   }
   return `{${parts.join(',')}}`;
 }
 
+// Python's sort_keys orders by code point; Array.prototype.sort compares UTF-16 units, which
+// puts astral characters (surrogates, U+D800..) before U+E000..U+FFFF.
+function byCodePoint(a: string, b: string): number {
+  const x = Array.from(a, (ch) => ch.codePointAt(0) as number);
+  const y = Array.from(b, (ch) => ch.codePointAt(0) as number);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+  }
+  return x.length - y.length;
+}
+
+// Python's ensure_ascii escapes everything outside space..tilde, so DEL (U+007F) too.
 function escapeNonAscii(json: string): string {
-  return json.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

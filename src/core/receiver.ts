@@ -46,6 +46,8 @@ export type EventHandler<T extends string = string> = (event: EventOf<T>, contex
 
 export type NonBlockingEventType = Exclude<KnownEventType, BlockingEventType>;
 
+type UnknownTypeName<T extends string> = T extends KnownEventType ? never : T;
+
 export type AnyHandler = (
   event: ThunderPhoneEvent,
   context: HandlerContext,
@@ -90,25 +92,37 @@ export type SignatureVerifier = (
   { ok: true } | { ok: false; code: 'missing_signature' | 'invalid_signature'; reason: string }
 >;
 
-export interface Receiver {
-  on<T extends BlockingEventType>(type: T | readonly T[], handler: BlockingHandler<T>): Receiver;
-  on<T extends NonBlockingEventType>(type: T | readonly T[], handler: EventHandler<T>): Receiver;
-  on(type: string | readonly string[], handler: EventHandler<string>): Receiver;
-  /** Handles every event type that has no handler of its own. */
-  onAny(handler: AnyHandler): Receiver;
+/**
+ * What every adapter needs from the core: refuse early, then turn a request into a response.
+ * Both the event receiver and the tool-call receiver provide it.
+ */
+export interface RequestHandlerCore {
   /** Checks what can be refused before the body is read: method, encoding, declared length. */
   precheck(request: Pick<RawRequest, 'method' | 'headers'>): RawResponse | undefined;
   handle(request: RawRequest): Promise<RawResponse>;
   readonly limit: number;
-  readonly deadlineMs: number;
   readonly logger: Logger;
 }
 
-const RECEIVER = Symbol.for('thunderphone-webhooks.receiver');
-
-export function isReceiver(value: unknown): value is Receiver {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RECEIVER] === true;
+export interface Receiver extends RequestHandlerCore {
+  on<T extends BlockingEventType>(type: T | readonly T[], handler: BlockingHandler<T>): Receiver;
+  on<T extends NonBlockingEventType>(type: T | readonly T[], handler: EventHandler<T>): Receiver;
+  /** Types this library does not know yet; known types must use their typed overloads above. */
+  on<T extends string>(type: UnknownTypeName<T> | readonly UnknownTypeName<T>[], handler: EventHandler<T>): Receiver;
+  /** Handles every event type that has no handler of its own. */
+  onAny(handler: AnyHandler): Receiver;
+  readonly deadlineMs: number;
 }
+
+/** Marks objects that adapters may take as-is instead of options. */
+export const CORE_MARK = Symbol.for('thunderphone-webhooks.core');
+
+export function isRequestHandlerCore(value: unknown): value is RequestHandlerCore {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CORE_MARK] === true;
+}
+
+/** Same as isRequestHandlerCore. */
+export const isReceiver = isRequestHandlerCore;
 
 /** The transport-agnostic receiver. `verifier` is Node's crypto or WebCrypto, chosen by the entry point. */
 export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerifier): Receiver {
@@ -132,20 +146,22 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
     }
   };
 
-  const receiver: Receiver & { [RECEIVER]: true } = {
-    [RECEIVER]: true,
+  const receiver: Receiver & { [CORE_MARK]: true } = {
+    [CORE_MARK]: true,
     limit,
     deadlineMs,
     logger,
 
     on(type: string | readonly string[], handler: AnyHandler) {
       if (typeof handler !== 'function') throw new TypeError('thunderphone-webhooks: a handler must be a function');
-      for (const t of typeof type === 'string' ? [type] : type) {
-        if (handlers.has(t)) {
+      const types = typeof type === 'string' ? [type] : [...type];
+      // Check every type before registering any, so a refused call leaves nothing half-registered.
+      types.forEach((t, i) => {
+        if (handlers.has(t) || types.indexOf(t) !== i) {
           throw new Error(`thunderphone-webhooks: a handler for "${t}" is already registered; each event type has one handler`);
         }
-        handlers.set(t, handler);
-      }
+      });
+      for (const t of types) handlers.set(t, handler);
       return receiver;
     },
 
@@ -187,7 +203,8 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
 
       if (isBlockingType(event.type)) {
         if (!handler) return staticAgent();
-        const remaining = deadlineMs - (Date.now() - started);
+        // Clamped so a receivedAt from the future (clock skew) never extends the deadline.
+        const remaining = Math.min(deadlineMs, deadlineMs - (Date.now() - started));
         const outcome = await withDeadline(remaining, (signal) => handler(event, context(signal)));
         if (outcome.kind === 'timeout') {
           logger.warn(`handler for ${event.type} missed the ${deadlineMs} ms deadline; sent {} so the static agent answers, and its late reply will be dropped`);

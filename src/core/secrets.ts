@@ -15,9 +15,11 @@ export function normalizeSecrets(input: SecretInput | undefined | null): string[
     );
   }
   list.forEach((secret, i) => {
-    if (typeof secret !== 'string' || secret.length === 0) {
+    // A whitespace-only secret (an env var holding just a newline) is as guessable as an empty one.
+    if (typeof secret !== 'string' || secret.trim().length === 0) {
+      const what = secret === '' ? 'an empty string' : typeof secret === 'string' ? 'only whitespace' : typeof secret;
       throw new TypeError(
-        `thunderphone-webhooks: webhook secret #${i + 1} is ${secret === '' ? 'an empty string' : typeof secret}; ` +
+        `thunderphone-webhooks: webhook secret #${i + 1} is ${what}; ` +
           'every secret must be a non-empty string. Is the environment variable set?',
       );
     }

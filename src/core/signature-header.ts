@@ -44,6 +44,9 @@ function describeMalformed(value: string): string {
   if (/^[0-9a-fA-F]{64}$/.test(value)) {
     return 'X-ThunderPhone-Signature has upper-case hex; ThunderPhone sends lower-case hex';
   }
+  if (value.length === 64) {
+    return 'X-ThunderPhone-Signature must be 64 lower-case hex characters; it has 64 characters, but not all are hex digits';
+  }
   return `X-ThunderPhone-Signature must be 64 lower-case hex characters, got ${value.length} characters`;
 }
 
