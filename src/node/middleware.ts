@@ -1,17 +1,24 @@
 import type { ServerResponse } from 'node:http';
 import { createReceiver } from '../core/create-receiver.js';
 import { WebhookError, isWebhookError } from '../core/errors.js';
-import { isReceiver, type Receiver, type ReceiverOptions } from '../core/receiver.js';
+import { isRequestHandlerCore, type Receiver, type RequestHandlerCore, type ReceiverOptions } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
 import { ClientAbortedError, readRawBody, type NodeRequest } from './read-body.js';
 
 export interface MiddlewareOptions extends ReceiverOptions {
-  /** Answer only this path (query string ignored); other paths go to `next()`, or 404 without one. */
+  /**
+   * Answer only this path (query string ignored); other paths go to `next()`, or 404 without one.
+   * Under Express it is compared with `req.originalUrl`, the full path, whatever the mount point.
+   */
   path?: string;
 }
 
-export type NodeMiddleware = ((req: NodeRequest, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void>) & {
-  receiver: Receiver;
+export type NodeMiddleware<R extends RequestHandlerCore = RequestHandlerCore> = ((
+  req: NodeRequest,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => Promise<void>) & {
+  receiver: R;
 };
 
 /**
@@ -19,15 +26,18 @@ export type NodeMiddleware = ((req: NodeRequest, res: ServerResponse, next?: (er
  * `app.post('/thunderphone-webhook', thunderphoneMiddleware({ secret, handlers }))` or
  * `http.createServer(thunderphoneMiddleware({ secret, handlers }))`.
  */
-export function thunderphoneMiddleware(options: MiddlewareOptions | Receiver): NodeMiddleware {
-  const receiver = isReceiver(options) ? options : createReceiver(options);
-  const path = isReceiver(options) ? undefined : options.path;
+export function thunderphoneMiddleware<R extends RequestHandlerCore>(core: R): NodeMiddleware<R>;
+export function thunderphoneMiddleware(options: MiddlewareOptions): NodeMiddleware<Receiver>;
+export function thunderphoneMiddleware(options: MiddlewareOptions | RequestHandlerCore): NodeMiddleware {
+  const receiver = isRequestHandlerCore(options) ? options : createReceiver(options);
+  const path = isRequestHandlerCore(options) ? undefined : options.path;
 
   const middleware = async (req: NodeRequest, res: ServerResponse, next?: (error?: unknown) => void) => {
     const receivedAt = Date.now();
     if (path !== undefined && pathOf(req) !== path) {
       if (next) return next();
-      return send(res, errorResponse(new WebhookError('not_found', `nothing is served at ${pathOf(req)}`)));
+      const shown = pathOf(req).slice(0, 200);
+      return send(res, errorResponse(new WebhookError('not_found', `nothing is served at ${shown}`)), hasUnreadBody(req));
     }
     const rejected = receiver.precheck({ method: req.method ?? 'GET', headers: req.headers });
     if (rejected) return send(res, rejected, hasUnreadBody(req));
@@ -40,7 +50,9 @@ export function thunderphoneMiddleware(options: MiddlewareOptions | Receiver): N
         return;
       }
       if (isWebhookError(error)) {
-        receiver.logger.warn(`refused delivery: ${error.message}`, { status: error.status, code: error.code });
+        // A 5xx here is a mounting mistake that fails every delivery: make it loud.
+        const level = error.status >= 500 ? 'error' : 'warn';
+        receiver.logger[level](`refused delivery: ${error.message}`, { status: error.status, code: error.code });
         return send(res, errorResponse(error), !req.readableEnded);
       }
       receiver.logger.error('unexpected error while receiving a webhook', { error: String((error as Error)?.stack ?? error) });

@@ -27,10 +27,13 @@ export async function readRawBody(req: NodeRequest, limit: number): Promise<Uint
   if (req.rawBody instanceof Uint8Array) return req.rawBody;
   if (typeof req.rawBody === 'string') return new TextEncoder().encode(req.rawBody);
 
+  // Gone before we got here (e.g. while an earlier middleware awaited): not a mounting mistake.
+  if (req.destroyed && !req.complete) throw new ClientAbortedError();
+
   const drained = req._body === true || req.readableEnded || req.readable === false;
   if (drained || !isUntouchedPlaceholder(req.body)) {
     const what = req.body === undefined ? 'the request stream was already read' : `req.body is already ${describeBody(req.body)}`;
-    throw new WebhookError('body_already_parsed', `${what}, so the signed bytes are gone: ${FIX}`);
+    throw alreadyConsumed(what);
   }
 
   const declared = req.headers['content-length'];
@@ -56,9 +59,18 @@ function describeBody(body: unknown): string {
   return body === null ? 'null' : `a parsed ${typeof body}`;
 }
 
+function alreadyConsumed(what: string): WebhookError {
+  return new WebhookError('body_already_parsed', `${what}, so the signed bytes are gone: ${FIX}`);
+}
+
 function mapReadError(error: unknown, limit: number): Error {
   const type = (error as { type?: string }).type;
   switch (type) {
+    // Someone else touched the stream first: the same mounting mistake, found by raw-body.
+    case 'stream.not.readable':
+      return alreadyConsumed('the request stream was already read');
+    case 'stream.encoding.set':
+      return alreadyConsumed('an earlier middleware called req.setEncoding()');
     case 'entity.too.large':
       return new WebhookError('body_too_large', `body is over the ${limit}-byte limit`);
     case 'request.aborted':
