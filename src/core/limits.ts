@@ -18,8 +18,12 @@ export function parseByteLimit(limit: number | string | undefined): number {
   throw new TypeError(`thunderphone-webhooks: body limit must be a positive byte count or a size like "1mb", got ${JSON.stringify(limit)}`);
 }
 
-export function parseDeadline(ms: number | undefined): number {
-  if (ms === undefined) return DEFAULT_DEADLINE_MS;
+export function parseMilliseconds(ms: number | undefined, fallback: number, name: string): number {
+  if (ms === undefined) return fallback;
   if (Number.isFinite(ms) && ms > 0) return ms;
-  throw new TypeError(`thunderphone-webhooks: deadlineMs must be a positive number of milliseconds, got ${String(ms)}`);
+  throw new TypeError(`thunderphone-webhooks: ${name} must be a positive number of milliseconds, got ${String(ms)}`);
+}
+
+export function parseDeadline(ms: number | undefined): number {
+  return parseMilliseconds(ms, DEFAULT_DEADLINE_MS, 'deadlineMs');
 }

@@ -39,3 +39,9 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
 };
+
+/** An error as one log field: its stack where there is one. For logs only, never for responses. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}

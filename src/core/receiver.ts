@@ -10,10 +10,11 @@ import {
 } from './event-types.js';
 import { withDeadline } from './deadline.js';
 import { parseByteLimit, parseDeadline } from './limits.js';
-import { createConsoleLogger, type Logger } from './logger.js';
+import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
+import { createConsoleLogger, describeError, type Logger } from './logger.js';
 import { errorResponse, jsonResponse, type RawResponse } from './response.js';
 import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
-import { SIGNATURE_HEADER, getHeader, type HeaderValue } from './signature-header.js';
+import type { HeaderValue } from './signature-header.js';
 
 export type HeaderRecord = Record<string, HeaderValue | number>;
 
@@ -173,7 +174,7 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
 
     precheck({ method, headers }) {
       try {
-        precheckOrThrow(method, headers, limit);
+        checkRequestHead(method, headers, limit, EVENT_METHODS);
         return undefined;
       } catch (error) {
         return errorResponse(error as WebhookError);
@@ -184,12 +185,7 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
       const started = request.receivedAt ?? Date.now();
       let event: ThunderPhoneEvent;
       try {
-        precheckOrThrow(request.method, request.headers, limit);
-        if (request.body.byteLength > limit) {
-          throw new WebhookError('body_too_large', `body is ${request.body.byteLength} bytes; the limit is ${limit}`);
-        }
-        const outcome = await verifier(request.body, getHeader(request.headers, SIGNATURE_HEADER), secrets);
-        if (!outcome.ok) throw new WebhookError(outcome.code, outcome.reason);
+        await admitRequest(request, limit, EVENT_METHODS, verifier, secrets);
         event = parseEnvelope(request.body);
       } catch (error) {
         if (!isWebhookError(error)) throw error;
@@ -241,23 +237,7 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
   return receiver;
 }
 
-function precheckOrThrow(method: string, headers: HeaderRecord, limit: number): void {
-  if (method.toUpperCase() !== 'POST') {
-    throw new WebhookError('method_not_allowed', `${method} is not allowed; ThunderPhone delivers webhooks with POST`);
-  }
-  const encoding = getHeader(headers, 'content-encoding');
-  const enc = (Array.isArray(encoding) ? encoding.join(',') : (encoding as string | undefined) ?? '').trim().toLowerCase();
-  if (enc !== '' && enc !== 'identity') {
-    throw new WebhookError(
-      'unsupported_encoding',
-      `Content-Encoding "${enc.slice(0, 40)}" is not supported; the signature covers the bytes as sent, so send the body uncompressed`,
-    );
-  }
-  const declared = Number(getHeader(headers, 'content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new WebhookError('body_too_large', `Content-Length ${declared} is over the ${limit}-byte limit`);
-  }
-}
+const EVENT_METHODS: MethodPolicy = { methods: ['POST'], hint: 'ThunderPhone delivers webhooks with POST' };
 
 function staticAgent(): RawResponse {
   return jsonResponse(200, '{}');
@@ -277,9 +257,4 @@ function blockingReply(value: unknown, type: string, logger: Logger): RawRespons
     return staticAgent();
   }
   return jsonResponse(200, body);
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -22,7 +22,8 @@ export function jsonResponse(status: number, body: string, extra: Record<string,
   };
 }
 
-export function errorResponse(error: WebhookError): RawResponse {
-  const extra: Record<string, string> = error.code === 'method_not_allowed' ? { allow: 'POST' } : {};
+/** `allow` lists the methods named in a 405's Allow header. */
+export function errorResponse(error: WebhookError, allow: readonly string[] = ['POST']): RawResponse {
+  const extra: Record<string, string> = error.code === 'method_not_allowed' ? { allow: allow.join(', ') } : {};
   return jsonResponse(error.status, JSON.stringify({ error: error.code, message: error.message }), extra);
 }

@@ -1,12 +1,13 @@
 import { withDeadline } from './deadline.js';
 import { WebhookError, isWebhookError } from './errors.js';
-import { parseByteLimit } from './limits.js';
-import { createConsoleLogger, type Logger } from './logger.js';
+import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
+import { parseByteLimit, parseMilliseconds } from './limits.js';
+import { createConsoleLogger, describeError, type Logger } from './logger.js';
 import { parseJsonLossless } from './lossless-json.js';
 import { CORE_MARK, type HeaderRecord, type RequestHandlerCore, type SignatureVerifier } from './receiver.js';
 import { errorResponse, jsonResponse, type RawResponse } from './response.js';
 import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
-import { SIGNATURE_HEADER, getHeader } from './signature-header.js';
+import { getHeader } from './signature-header.js';
 
 export const CALL_ID_HEADER = 'x-thunderphone-call-id';
 
@@ -19,7 +20,8 @@ export const DEFAULT_TOOL_TIMEOUT_MS = 10_000;
 /** ThunderPhone truncates tool results over 6 kB in the transcript preview. */
 export const TOOL_RESULT_WARN_BYTES = 6 * 1024;
 
-const TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const TOOL_POLICY: MethodPolicy = { methods: TOOL_METHODS, hint: `ThunderPhone calls tools with ${TOOL_METHODS.join(', ')}` };
 
 export interface ToolReceiverOptions {
   /** The secret of the webhook endpoint that delivered the call (or the legacy org secret); several during rotation. */
@@ -80,7 +82,7 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
   const logger = options.logger ?? createConsoleLogger();
   warnAboutSecrets(secrets, logger);
   const limit = parseByteLimit(options.limit);
-  const timeoutMs = parseTimeout(options.timeoutMs);
+  const timeoutMs = parseMilliseconds(options.timeoutMs, DEFAULT_TOOL_TIMEOUT_MS, 'timeoutMs');
 
   const reportError = (error: unknown, info: ToolErrorInfo) => {
     try {
@@ -99,7 +101,7 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
 
     precheck({ method, headers }) {
       try {
-        precheckOrThrow(method, headers, limit);
+        checkRequestHead(method, headers, limit, TOOL_POLICY);
         return undefined;
       } catch (error) {
         return refusal(error as WebhookError);
@@ -109,12 +111,7 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
     async handle(request) {
       let args: Args;
       try {
-        precheckOrThrow(request.method, request.headers, limit);
-        if (request.body.byteLength > limit) {
-          throw new WebhookError('body_too_large', `body is ${request.body.byteLength} bytes; the limit is ${limit}`);
-        }
-        const outcome = await verifier(request.body, getHeader(request.headers, SIGNATURE_HEADER), secrets);
-        if (!outcome.ok) throw new WebhookError(outcome.code, outcome.reason);
+        await admitRequest(request, limit, TOOL_POLICY, verifier, secrets);
         args = parseArguments(request.body) as Args;
       } catch (error) {
         if (!isWebhookError(error)) throw error;
@@ -144,28 +141,8 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
   return receiver;
 }
 
-function precheckOrThrow(method: string, headers: HeaderRecord, limit: number): void {
-  if (!(TOOL_METHODS as readonly string[]).includes(method.toUpperCase())) {
-    throw new WebhookError('method_not_allowed', `${method} is not allowed; ThunderPhone calls tools with ${TOOL_METHODS.join(', ')}`);
-  }
-  const encoding = getHeader(headers, 'content-encoding');
-  const enc = (Array.isArray(encoding) ? encoding.join(',') : (encoding as string | undefined) ?? '').trim().toLowerCase();
-  if (enc !== '' && enc !== 'identity') {
-    throw new WebhookError(
-      'unsupported_encoding',
-      `Content-Encoding "${enc.slice(0, 40)}" is not supported; the signature covers the bytes as sent, so send the body uncompressed`,
-    );
-  }
-  const declared = Number(getHeader(headers, 'content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new WebhookError('body_too_large', `Content-Length ${declared} is over the ${limit}-byte limit`);
-  }
-}
-
 function refusal(error: WebhookError): RawResponse {
-  const response = errorResponse(error);
-  if (error.code === 'method_not_allowed') response.headers.allow = TOOL_METHODS.join(', ');
-  return response;
+  return errorResponse(error, TOOL_METHODS);
 }
 
 /** The tool arguments: a JSON object, or `{}` for an empty body (as a GET may send). */
@@ -232,15 +209,4 @@ function toolError(message: string): RawResponse {
 function messageOf(error: unknown): string {
   if (error instanceof Error && error.message.trim() !== '') return error.message;
   return 'the tool failed';
-}
-
-function parseTimeout(ms: number | undefined): number {
-  if (ms === undefined) return DEFAULT_TOOL_TIMEOUT_MS;
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  throw new TypeError(`thunderphone-webhooks: timeoutMs must be a positive number of milliseconds, got ${String(ms)}`);
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
 }
