@@ -3,7 +3,7 @@ import { createReceiver } from '../core/create-receiver.js';
 import { WebhookError, isWebhookError } from '../core/errors.js';
 import { isRequestHandlerCore, type Receiver, type RequestHandlerCore, type ReceiverOptions } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
-import { ClientAbortedError, readRawBody, type NodeRequest } from './read-body.js';
+import { ClientAbortedError, hasUnreadBody, readRawBody, type NodeRequest } from './read-body.js';
 
 export interface MiddlewareOptions extends ReceiverOptions {
   /**
@@ -66,10 +66,6 @@ function pathOf(req: NodeRequest): string {
   const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
-}
-
-function hasUnreadBody(req: NodeRequest): boolean {
-  return !req.readableEnded && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
 }
 
 // When we answer before reading the body, closing the connection stops the client from

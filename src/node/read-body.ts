@@ -81,3 +81,8 @@ function mapReadError(error: unknown, limit: number): Error {
       return new WebhookError('invalid_body', 'could not read the request body');
   }
 }
+
+/** True while body bytes may still be coming: answering now should also close the connection. */
+export function hasUnreadBody(req: IncomingMessage): boolean {
+  return !req.readableEnded && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+}
