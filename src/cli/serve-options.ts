@@ -1,0 +1,166 @@
+import { parseArgs } from 'node:util';
+import { parseByteLimit } from '../core/limits.js';
+
+export const SECRET_ENV = 'THUNDERPHONE_WEBHOOK_SECRET';
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PATH = '/thunderphone-webhook';
+export const HEALTH_PATH = '/healthz';
+
+export const SERVE_USAGE = `usage: thunderphone-webhooks serve [flags]
+
+Runs a receiver that verifies every delivery's X-ThunderPhone-Signature, then prints each verified
+event to stdout as one JSON line, and answers it (or hands it to --handlers / --forward-to).
+
+flags:
+  --port N            port to listen on (default ${DEFAULT_PORT}; 0 picks a free port)
+  --host HOST         address to bind (default ${DEFAULT_HOST})
+  --path PATH         where webhooks are accepted (default ${DEFAULT_PATH}); GET ${HEALTH_PATH} is the health check
+  --secret whsec_...  webhook secret; repeat for several during rotation
+                      (default: ${SECRET_ENV}, comma-separated for several;
+                      with neither, a development secret is generated and printed)
+  --handlers FILE     module exporting handlers: a default or named "handlers" export that maps
+                      event types (or "*") to functions, or a function (receiver) => void
+  --forward-to URL    re-POST each verified delivery, byte for byte with its headers, to your app
+                      and relay its reply (agent configuration for blocking events)
+  --deadline-ms N     how long a blocking event may take before {} is sent (default 1800)
+  --limit SIZE        largest body accepted, in bytes or like "512kb", "1mb" (default 1mb)
+  --verbose           also log each delivery and its status to stderr
+  --help              show this help
+`;
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  path: string;
+  /** Configured secrets; undefined means none was given, so a development secret is generated. */
+  secrets: string[] | undefined;
+  handlers: string | undefined;
+  forwardTo: URL | undefined;
+  deadlineMs: number | undefined;
+  limit: number | undefined;
+  verbose: boolean;
+}
+
+export type ParsedServeArgs = { kind: 'help' } | { kind: 'options'; options: ServeOptions } | { kind: 'error'; message: string };
+
+/** Reads flags and the environment. Every mistake becomes one line, never an exception. */
+export function parseServeArgs(argv: string[], env: Record<string, string | undefined>): ParsedServeArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        path: { type: 'string' },
+        secret: { type: 'string', multiple: true },
+        handlers: { type: 'string' },
+        'forward-to': { type: 'string' },
+        'deadline-ms': { type: 'string' },
+        limit: { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return fail(firstLine(error));
+  }
+  if (values.help) return { kind: 'help' };
+
+  const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
+  if (port === undefined) return fail(`--port must be an integer from 0 to 65535, got ${JSON.stringify(values.port)}`);
+
+  const host = values.host ?? DEFAULT_HOST;
+  if (host.trim() === '') return fail('--host must not be empty');
+
+  const path = values.path ?? DEFAULT_PATH;
+  if (!path.startsWith('/') || /[?#\s]/.test(path)) {
+    return fail(`--path must start with "/" and hold no "?", "#" or spaces, got ${JSON.stringify(path)}`);
+  }
+  if (path === HEALTH_PATH) return fail(`--path ${HEALTH_PATH} is taken by the health check; choose another path`);
+
+  const secrets = readSecrets(values.secret, env);
+  if (typeof secrets === 'string') return fail(secrets);
+
+  if (values.handlers !== undefined && values['forward-to'] !== undefined) {
+    return fail('--handlers and --forward-to cannot be used together: handle events here, or forward them to your app');
+  }
+  if (values.handlers !== undefined && values.handlers.trim() === '') return fail('--handlers needs a module path');
+
+  let forwardTo: URL | undefined;
+  if (values['forward-to'] !== undefined) {
+    forwardTo = parseHttpUrl(values['forward-to']);
+    if (!forwardTo) return fail(`--forward-to must be an http:// or https:// URL, got ${JSON.stringify(values['forward-to'])}`);
+    // fetch refuses them, and they would end up in logs.
+    if (forwardTo.username !== '' || forwardTo.password !== '') return fail('--forward-to must not hold user:password@; use a URL without credentials');
+  }
+
+  let deadlineMs: number | undefined;
+  if (values['deadline-ms'] !== undefined) {
+    deadlineMs = /^\s*\d+(\.\d+)?\s*$/.test(values['deadline-ms']) ? Number(values['deadline-ms']) : NaN;
+    if (!(deadlineMs > 0)) return fail(`--deadline-ms must be a positive number of milliseconds, got ${JSON.stringify(values['deadline-ms'])}`);
+  }
+
+  let limit: number | undefined;
+  if (values.limit !== undefined) {
+    try {
+      limit = parseByteLimit(values.limit);
+    } catch {
+      return fail(`--limit must be a positive byte count or a size like "512kb" or "1mb", got ${JSON.stringify(values.limit)}`);
+    }
+  }
+
+  return {
+    kind: 'options',
+    options: { port, host, path, secrets, handlers: values.handlers, forwardTo, deadlineMs, limit, verbose: values.verbose ?? false },
+  };
+}
+
+function fail(message: string): ParsedServeArgs {
+  return { kind: 'error', message };
+}
+
+function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}
+
+function parseHttpUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Flags win over the environment. An empty value is a mistake (often an unset variable in a
+ * deploy script), never "no secret", because that would silently switch to a generated secret.
+ * Messages name where the secret came from and never quote it.
+ */
+function readSecrets(flags: string[] | undefined, env: Record<string, string | undefined>): string[] | undefined | string {
+  if (flags !== undefined && flags.length > 0) {
+    const empty = flags.findIndex((s) => s.length === 0);
+    if (empty >= 0) return `--secret #${empty + 1} is empty; pass your whsec_... webhook secret`;
+    return flags;
+  }
+  const fromEnv = env[SECRET_ENV];
+  if (fromEnv === undefined) return undefined;
+  if (fromEnv.length === 0) {
+    return `${SECRET_ENV} is set but empty; set it to your whsec_... webhook secret, or unset it to use a generated development secret`;
+  }
+  const list = fromEnv.split(',');
+  const empty = list.findIndex((s) => s.length === 0);
+  if (empty >= 0) return `${SECRET_ENV} has an empty entry (#${empty + 1}); separate several secrets with single commas`;
+  return list;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,115 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebhookError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { RequestHandlerCore } from '../core/receiver.js';
+import { errorResponse, jsonResponse, type RawResponse } from '../core/response.js';
+import { thunderphoneMiddleware } from '../node/middleware.js';
+import { HEALTH_PATH } from './serve-options.js';
+
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export interface StartServerOptions {
+  host: string;
+  port: number;
+  path: string;
+  core: RequestHandlerCore;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  /** `http://HOST:PORT/PATH` with the port actually bound. */
+  url: string;
+  port: number;
+  inFlight(): number;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, then resolves. After
+   * `timeoutMs` the connections still open are destroyed (`forced` counts them).
+   */
+  close(timeoutMs?: number): Promise<{ forced: number }>;
+  /** Destroys every connection now; a pending close() then resolves. */
+  closeNow(): void;
+}
+
+/** A node:http server: the receiver at `path`, GET /healthz, and a JSON 404 elsewhere. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const webhook = thunderphoneMiddleware(options.core);
+  const active = new Set<ServerResponse>();
+  let closing: Promise<{ forced: number }> | undefined;
+  let forced = 0;
+  const cutOff = () => {
+    forced += active.size;
+    server.closeAllConnections();
+  };
+
+  const server = createServer((req, res) => {
+    active.add(res);
+    if (closing) res.setHeader('connection', 'close');
+    const path = pathOf(req);
+    res.once('close', () => {
+      active.delete(res);
+      options.logger.info(`${req.method ?? '?'} ${path} -> ${res.statusCode}`);
+      if (closing) server.closeIdleConnections();
+    });
+    route(req, res, path).catch((error: unknown) => {
+      options.logger.error('unexpected error while answering a request', { error: String(error) });
+      send(res, errorResponse(new WebhookError('internal_error', 'internal error')));
+    });
+  });
+
+  const route = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    if (path === options.path) return webhook(req, res);
+    if (path === HEALTH_PATH) {
+      if (req.method === 'GET' || req.method === 'HEAD') return send(res, jsonResponse(200, '{"ok":true}'));
+      return send(res, errorResponse(new WebhookError('method_not_allowed', `${req.method ?? '?'} is not allowed on ${HEALTH_PATH}; use GET`)), { allow: 'GET, HEAD' });
+    }
+    send(res, errorResponse(new WebhookError('not_found', `nothing is served at ${path}; webhooks go to POST ${options.path}`)));
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => options.logger.error(`server error: ${error.message}`));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${hostForUrl(options.host)}:${port}${options.path}`,
+    port,
+    inFlight: () => active.size,
+    close(timeoutMs = SHUTDOWN_TIMEOUT_MS) {
+      closing ??= new Promise((resolve) => {
+        // Replies still being written tell keep-alive clients that this connection ends with them.
+        for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
+        const timer = setTimeout(cutOff, timeoutMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve({ forced });
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+    closeNow: cutOff,
+  };
+}
+
+function send(res: ServerResponse, response: RawResponse, extra: Record<string, string> = {}): void {
+  if (res.headersSent || res.writableEnded) return;
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries({ ...response.headers, ...extra })) res.setHeader(name, value);
+  res.end(res.req.method === 'HEAD' ? undefined : response.body);
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.search(/[?#]/);
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

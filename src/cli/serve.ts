@@ -1,0 +1,180 @@
+import { createReceiver } from '../core/create-receiver.js';
+import type { Receiver } from '../core/receiver.js';
+import type { CliIO } from './io.js';
+import { devSecretNotice, generateDevSecret } from './serve-dev-secret.js';
+import { createForwarder } from './serve-forward.js';
+import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
+import { createStreamLogger } from './serve-logger.js';
+import { SERVE_USAGE, parseServeArgs, type ServeOptions } from './serve-options.js';
+import { createEventPrinter } from './serve-print.js';
+import { SHUTDOWN_TIMEOUT_MS, startServer, type RunningServer } from './serve-server.js';
+
+export { startServer, type RunningServer, type StartServerOptions } from './serve-server.js';
+
+export type StopSignal = 'SIGTERM' | 'SIGINT';
+
+/** Where stop signals come from: `process` by default; tests pass an EventEmitter. */
+export interface SignalSource {
+  on(signal: StopSignal, listener: (signal: StopSignal) => void): unknown;
+  off(signal: StopSignal, listener: (signal: StopSignal) => void): unknown;
+}
+
+export interface ServeIO extends CliIO {
+  signals?: SignalSource;
+  /** How long in-flight requests may take after a stop signal. Default 10 s. */
+  shutdownTimeoutMs?: number;
+}
+
+const NAME = 'thunderphone-webhooks serve';
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGTERM', 'SIGINT'];
+// ThunderPhone waits about 2 s for a blocking reply before it falls back to the static agent.
+const THUNDERPHONE_BLOCKING_WAIT_MS = 2000;
+const LINGER_GRACE_MS = 2000;
+
+/** `thunderphone-webhooks serve`: resolves with the exit code once the server has shut down. */
+export async function runServe(argv: string[], io: ServeIO): Promise<number> {
+  const parsed = parseServeArgs(argv, io.env);
+  if (parsed.kind === 'help') {
+    io.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  if (parsed.kind === 'error') {
+    io.stderr.write(`${NAME}: ${parsed.message} (see --help)\n`);
+    return 2;
+  }
+  const options = parsed.options;
+  const logger = createStreamLogger(io.stderr, { verbose: options.verbose });
+  const devSecret = options.secrets === undefined ? generateDevSecret() : undefined;
+
+  let receiver: Receiver;
+  try {
+    receiver = createReceiver({
+      secrets: options.secrets ?? [devSecret as string],
+      logger,
+      ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    });
+  } catch (error) {
+    io.stderr.write(`${NAME}: ${withoutPrefix(error)}\n`);
+    return 2;
+  }
+  if (receiver.deadlineMs >= THUNDERPHONE_BLOCKING_WAIT_MS) {
+    logger.warn(`--deadline-ms ${receiver.deadlineMs} is not under ThunderPhone's ~2 s wait, so the static agent may answer before your reply does`);
+  }
+
+  const printer = createEventPrinter(io.stdout, logger);
+  let registered: string[];
+  try {
+    registered = await installHandlers(receiver, await chooseHandlers(options, io.cwd), (event, context) => {
+      logger.info(`verified ${event.type}${typeof event.event_id === 'string' ? ` (event_id ${event.event_id})` : ''}`);
+      printer.print(context.rawBody);
+    });
+  } catch (error) {
+    printer.dispose();
+    io.stderr.write(`${NAME}: ${error instanceof HandlersModuleError ? error.message : withoutPrefix(error)}\n`);
+    return 1;
+  }
+
+  let server: RunningServer;
+  try {
+    server = await startServer({ host: options.host, port: options.port, path: options.path, core: receiver, logger });
+  } catch (error) {
+    printer.dispose();
+    io.stderr.write(`${NAME}: ${listenFailure(error, options)}\n`);
+    return 1;
+  }
+  // Listening for stop signals before announcing the URL: whoever reads that line may signal at once.
+  const stop = listenForStop(io.signals ?? process);
+  io.stderr.write(`${describeMode(options, registered)}\n`);
+  io.stderr.write(`listening on ${server.url}\n`);
+  if (devSecret !== undefined) io.stderr.write(devSecretNotice(devSecret, server.url));
+
+  try {
+    const signal = await stop.first;
+    stop.onRepeat(() => {
+      io.stderr.write('second stop signal: closing all connections now\n');
+      server.closeNow();
+    });
+    const busy = server.inFlight();
+    const timeoutMs = io.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;
+    io.stderr.write(
+      `received ${signal}: no longer accepting connections; ` +
+        (busy > 0 ? `waiting for ${busy} in-flight request${busy === 1 ? '' : 's'} (at most ${timeoutMs / 1000} s)\n` : 'nothing in flight\n'),
+    );
+    const { forced } = await server.close(timeoutMs);
+    io.stderr.write(forced > 0 ? `stopped; ${forced} request${forced === 1 ? ' was' : 's were'} still running and cut off\n` : 'stopped\n');
+  } finally {
+    stop.dispose();
+    printer.dispose();
+  }
+  if (io.signals === undefined) exitIfSomethingLingers();
+  return 0;
+}
+
+async function chooseHandlers(options: ServeOptions, cwd: string): Promise<LoadedHandlers | undefined> {
+  if (options.handlers !== undefined) return loadHandlersModule(options.handlers, cwd);
+  if (options.forwardTo !== undefined) return { kind: 'map', handlers: { '*': createForwarder(options.forwardTo) } };
+  return undefined;
+}
+
+function describeMode(options: ServeOptions, registered: string[]): string {
+  if (options.forwardTo !== undefined) {
+    return `forwarding every verified event to ${options.forwardTo.href}; its reply to a blocking event is the agent configuration, a non-2xx on any other event is answered 500 so ThunderPhone retries. Each event is also printed to stdout as one JSON line.`;
+  }
+  if (options.handlers !== undefined) {
+    return `handlers from ${options.handlers}: ${registered.join(', ')}. Every verified event is also printed to stdout as one JSON line.`;
+  }
+  return 'no handlers: every verified event is printed to stdout as one JSON line and acknowledged; blocking events get {} (the number\'s static agent).';
+}
+
+interface StopListener {
+  first: Promise<StopSignal>;
+  /** What to do on the next signals, once shutdown has begun. */
+  onRepeat(action: () => void): void;
+  dispose(): void;
+}
+
+// Listening through shutdown too, so a second Ctrl-C is ours (cut slow requests off), not Node's
+// default exit with a non-zero code.
+function listenForStop(source: SignalSource): StopListener {
+  let resolveFirst: (signal: StopSignal) => void = () => {};
+  const first = new Promise<StopSignal>((resolve) => (resolveFirst = resolve));
+  let received = false;
+  let repeat: () => void = () => {};
+  const listener = (signal: StopSignal) => {
+    if (received) return repeat();
+    received = true;
+    resolveFirst(signal);
+  };
+  for (const signal of STOP_SIGNALS) source.on(signal, listener);
+  return {
+    first,
+    onRepeat: (action) => (repeat = action),
+    dispose: () => {
+      for (const signal of STOP_SIGNALS) source.off(signal, listener);
+    },
+  };
+}
+
+/**
+ * The server is closed; normally the process now exits by itself. A timer or socket left open by a
+ * handlers module would keep it running after SIGTERM, so exit anyway after a short grace. The
+ * timer is unref'd: it only fires if something else is still holding the process open.
+ */
+function exitIfSomethingLingers(): void {
+  setTimeout(() => process.exit(), LINGER_GRACE_MS).unref();
+}
+
+function listenFailure(error: unknown, options: ServeOptions): string {
+  const code = (error as { code?: string }).code;
+  const where = `${options.host}:${options.port}`;
+  if (code === 'EADDRINUSE') return `cannot listen on ${where}: the port is already in use; choose another --port, or --port 0 for a free one`;
+  if (code === 'EACCES') return `cannot listen on ${where}: permission denied; use a port above 1023`;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return `cannot listen on ${where}: no such local address; check --host`;
+  return `cannot listen on ${where}: ${withoutPrefix(error)}`;
+}
+
+function withoutPrefix(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? message).replace(/^thunderphone-webhooks: /, '');
+}
