@@ -1,0 +1,196 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KNOWN_EVENT_TYPES, isBlockingType, isKnownType } from '../core/event-types.js';
+import { warnAboutSecrets } from '../core/secrets.js';
+import {
+  DeliveryError,
+  EVENT_DESCRIPTIONS,
+  composeEnvelope,
+  parseJsonKeepingBigInts,
+  reportDelivery,
+  sendDelivery,
+  toWireBody,
+} from '../sender/index.js';
+import type { CliIO } from './io.js';
+
+const USAGE = `usage: thunderphone-webhooks trigger <type> --url URL [--secret S] [--data file.json] [--event-id ID] [--timeout-ms N]
+       thunderphone-webhooks trigger --list
+
+Sends a signed sample event to a receiver the way ThunderPhone does (sorted-key compact JSON,
+X-ThunderPhone-Signature over the exact bytes) and says what ThunderPhone would make of the reply.
+
+flags:
+  --url URL        where to POST, e.g. http://127.0.0.1:3000/thunderphone-webhook (required)
+  --secret S       the whsec_... secret to sign with; default THUNDERPHONE_WEBHOOK_SECRET
+                   (the first one when it is a comma-separated list)
+  --data FILE      JSON merged over the sample's data, or a whole {"type", "data"} envelope
+  --event-id ID    the event_id to send (default: a new random evt_... id)
+  --timeout-ms N   how long to wait for the reply (default 2000 for blocking events, as
+                   ThunderPhone does, 30000 otherwise)
+  --list           print the event types there are samples for
+  -h, --help       print this help
+
+exit status: 0 when the reply is 2xx (and, for a blocking event, a valid agent configuration
+or {}), 1 otherwise, 2 for a usage error.
+`;
+
+const FLAGS = {
+  url: { type: 'string' },
+  secret: { type: 'string' },
+  data: { type: 'string' },
+  'event-id': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const SECRET_ENV = 'THUNDERPHONE_WEBHOOK_SECRET';
+
+class UsageError extends Error {}
+
+export async function runTrigger(argv: string[], io: CliIO): Promise<number> {
+  try {
+    return await trigger(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`trigger: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof DeliveryError) {
+      io.stderr.write(`trigger: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function trigger(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseFlags(argv);
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.list) {
+    io.stdout.write(listTypes());
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`expected one event type, got ${positionals.length}: ${positionals.join(' ')}`);
+  const requested = positionals[0];
+  if (values.url === undefined) throw new UsageError('--url is required, e.g. --url http://127.0.0.1:3000/thunderphone-webhook');
+  checkUrl(values.url);
+  const secret = pickSecret(values.secret, io);
+  warnAboutSecrets([secret.value], { warn: (message) => io.stderr.write(`trigger: warning: ${message}\n`) });
+  const timeoutMs = values['timeout-ms'] === undefined ? undefined : parseTimeout(values['timeout-ms']);
+  const userJson = values.data === undefined ? undefined : await readJsonFile(resolve(io.cwd, values.data), values.data);
+
+  if (requested !== undefined && !isKnownType(requested)) {
+    io.stderr.write(`trigger: warning: "${requested}" is not an event type this version knows; sending it anyway, since ThunderPhone may add types\n`);
+  }
+  const envelope = compose(requested, userJson, values['event-id']);
+  const body = toWireBody(envelope);
+  const eventId = typeof envelope.event_id === 'string' ? `event_id ${envelope.event_id}, ` : '';
+  io.stdout.write(
+    `POST ${values.url}\n` +
+      `event: ${envelope.type} (${eventId}${Buffer.byteLength(body)} bytes, signed with the secret from ${secret.source})\n`,
+  );
+
+  const result = await sendDelivery({
+    url: values.url,
+    body,
+    secret: secret.value,
+    type: envelope.type,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+  const report = reportDelivery(result);
+  io.stdout.write(`${report.lines.join('\n')}\n`);
+  if (result.timedOut && isBlockingType(envelope.type) && timeoutMs === undefined) {
+    io.stdout.write('(pass --timeout-ms 10000 to wait for the late reply and see it)\n');
+  }
+  return report.ok ? 0 : 1;
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+}
+
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const flag = /'(-[^' ]*)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag${flag ? ` ${flag}` : ''} (see "thunderphone-webhooks trigger --help")`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${flag ?? 'a flag'} needs a value`;
+  return message.split('\n')[0] as string;
+}
+
+function listTypes(): string {
+  const width = Math.max(...KNOWN_EVENT_TYPES.map((t) => t.length));
+  return KNOWN_EVENT_TYPES.map((type) => {
+    const kind = isBlockingType(type) ? 'blocking' : '        ';
+    return `${type.padEnd(width)}  ${kind}  ${EVENT_DESCRIPTIONS[type]}\n`;
+  }).join('');
+}
+
+// Read as serve reads it (split on commas, nothing trimmed), so both sides use the same key.
+function pickSecret(flag: string | undefined, io: CliIO): { value: string; source: string } {
+  if (flag !== undefined) {
+    if (flag === '') throw new UsageError('--secret is empty; pass your whsec_... webhook secret');
+    return { value: flag, source: '--secret' };
+  }
+  const fromEnv = io.env[SECRET_ENV];
+  if (fromEnv === undefined || fromEnv === '') {
+    throw new UsageError(`no secret to sign with: pass --secret whsec_... or set ${SECRET_ENV}`);
+  }
+  const list = fromEnv.split(',');
+  const first = list[0] as string;
+  if (first === '') throw new UsageError(`${SECRET_ENV} starts with an empty entry; separate several secrets with single commas`);
+  return { value: first, source: list.length > 1 ? `${SECRET_ENV} (the first of ${list.length})` : SECRET_ENV };
+}
+
+function checkUrl(text: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new UsageError(`--url ${text} is not an http(s) URL (e.g. http://127.0.0.1:3000/thunderphone-webhook)`);
+  }
+}
+
+function parseTimeout(text: string): number {
+  const ms = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(ms) || ms <= 0) {
+    throw new UsageError(`--timeout-ms must be a positive whole number of milliseconds, got "${text}"`);
+  }
+  return ms;
+}
+
+async function readJsonFile(path: string, shown: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageError(`cannot read --data ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String((error as Error).message)}`);
+  }
+  try {
+    return parseJsonKeepingBigInts(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new UsageError(`--data ${shown} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function compose(type: string | undefined, userJson: unknown, eventId: string | undefined) {
+  try {
+    return composeEnvelope(type, userJson, eventId);
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
