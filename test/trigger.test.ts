@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrigger } from '../src/cli/trigger.js';
-import { parseJsonKeepingBigInts } from '../src/sender/json-bigint.js';
+import { parseJsonLossless } from '../src/core/lossless-json.js';
+
+const parseJsonKeepingBigInts = (text: string) => parseJsonLossless(text, { bigint: true });
 import { KNOWN_EVENT_TYPES } from '../src/core/event-types.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { ThunderPhoneEvent } from '../src/core/event-types.js';

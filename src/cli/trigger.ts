@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KNOWN_EVENT_TYPES, isBlockingType, isKnownType } from '../core/event-types.js';
+import { parseJsonLossless } from '../core/lossless-json.js';
 import { warnAboutSecrets } from '../core/secrets.js';
 import {
   DeliveryError,
   EVENT_DESCRIPTIONS,
   composeEnvelope,
-  parseJsonKeepingBigInts,
   reportDelivery,
   sendDelivery,
   toWireBody,
@@ -180,7 +180,7 @@ async function readJsonFile(path: string, shown: string): Promise<unknown> {
     throw new UsageError(`cannot read --data ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String((error as Error).message)}`);
   }
   try {
-    return parseJsonKeepingBigInts(text.replace(/^\uFEFF/, ''));
+    return parseJsonLossless(text.replace(/^\uFEFF/, ''), { bigint: true });
   } catch (error) {
     throw new UsageError(`--data ${shown} is not valid JSON: ${(error as Error).message}`);
   }

@@ -1,23 +1,11 @@
 import { WebhookError } from './errors.js';
 import { isKnownType, type ThunderPhoneEvent } from './event-types.js';
-import { parseJsonLossless } from './lossless-json.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { parseJsonBody } from './json-body.js';
 
 /** Decodes and checks an already-verified body. Throws `WebhookError` (400) when it is not an event. */
 export function parseEnvelope(bytes: Uint8Array): ThunderPhoneEvent {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new WebhookError('invalid_json', 'body is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = parseJsonLossless(text);
-  } catch {
-    throw new WebhookError('invalid_json', 'body is not valid JSON');
-  }
+  const value = parseJsonBody(bytes);
+  if (value === undefined) throw new WebhookError('invalid_json', 'body is not valid JSON');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new WebhookError('invalid_envelope', 'body must be a JSON object with "type" and "data"');
   }

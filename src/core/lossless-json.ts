@@ -1,10 +1,17 @@
 /**
  * JSON.parse, except that an integer too large for a JS number (beyond 2^53 - 1, such as a
- * 64-bit `call_id`) comes back as a string of its exact digits instead of a rounded number.
- * Safe integers and all other values parse exactly as JSON.parse does.
+ * 64-bit `call_id`) comes back as a string of its exact digits instead of a rounded number,
+ * or as a bigint with `{ bigint: true }` (so serializeSorted writes it back as the same bare
+ * integer). Safe integers and all other values parse exactly as JSON.parse does.
  */
-export function parseJsonLossless(text: string): unknown {
-  return JSON.parse(/\d{16}/.test(text) ? quoteUnsafeIntegers(text) : text);
+export function parseJsonLossless(text: string, options: { bigint?: boolean } = {}): unknown {
+  if (!/\d{16}/.test(text)) return JSON.parse(text);
+  if (!options.bigint) return JSON.parse(quoteUnsafeIntegers(text, ''));
+  // Random, so no string already in the text can be mistaken for a marked integer.
+  const marker = `tpw-bigint-${Math.random().toString(36).slice(2)}:`;
+  return JSON.parse(quoteUnsafeIntegers(text, marker), (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(marker) ? BigInt(value.slice(marker.length)) : value,
+  );
 }
 
 const SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
@@ -15,9 +22,9 @@ function isUnsafe(digits: string): boolean {
   return digits.length > SAFE_DIGITS.length || (digits.length === SAFE_DIGITS.length && digits > SAFE_DIGITS);
 }
 
-// Walks the text once, skipping string literals, and wraps unsafe integer literals in quotes.
-// Invalid JSON is left for JSON.parse to report.
-function quoteUnsafeIntegers(text: string): string {
+// Walks the text once, skipping string literals, and wraps unsafe integer literals in quotes
+// (after `marker`). Invalid JSON is left for JSON.parse to report.
+function quoteUnsafeIntegers(text: string, marker: string): string {
   let out = '';
   let last = 0;
   let i = 0;
@@ -35,7 +42,7 @@ function quoteUnsafeIntegers(text: string): string {
       const next = text.charCodeAt(j);
       const isInteger = next !== 0x2e /* . */ && next !== 0x65 /* e */ && next !== 0x45; /* E */
       if (isInteger && isUnsafe(text.slice(c === 0x2d ? i + 1 : i, j))) {
-        out += `${text.slice(last, i)}"${text.slice(i, j)}"`;
+        out += `${text.slice(last, i)}"${marker}${text.slice(i, j)}"`;
         last = j;
       }
       while (j < text.length && /[0-9.eE+-]/.test(text[j] as string)) j++;

@@ -12,6 +12,7 @@ import { withDeadline } from './deadline.js';
 import { parseByteLimit, parseDeadline } from './limits.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
 import { createConsoleLogger, describeError, type Logger } from './logger.js';
+import { createErrorReporter } from './report-error.js';
 import { errorResponse, jsonResponse, type RawResponse } from './response.js';
 import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
 import type { HeaderValue } from './signature-header.js';
@@ -138,14 +139,9 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
   const handlers = new Map<string, AnyHandler>();
   let fallback: AnyHandler | undefined;
 
-  const reportError = (error: unknown, info: ErrorInfo) => {
-    try {
-      if (options.onError) options.onError(error, info);
-      else logger.error(`handler for ${info.type} failed${info.phase === 'late' ? ' after the deadline' : ''}`, { error: describeError(error) });
-    } catch (hookError) {
-      logger.error('onError hook threw', { error: describeError(hookError) });
-    }
-  };
+  const reportError = createErrorReporter<ErrorInfo>(options.onError, logger, (info) => ({
+    message: `handler for ${info.type} failed${info.phase === 'late' ? ' after the deadline' : ''}`,
+  }));
 
   const receiver: Receiver & { [CORE_MARK]: true } = {
     [CORE_MARK]: true,

@@ -2,8 +2,9 @@ import { withDeadline } from './deadline.js';
 import { WebhookError, isWebhookError } from './errors.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
 import { parseByteLimit, parseMilliseconds } from './limits.js';
-import { createConsoleLogger, describeError, type Logger } from './logger.js';
-import { parseJsonLossless } from './lossless-json.js';
+import { createConsoleLogger, type Logger } from './logger.js';
+import { createErrorReporter } from './report-error.js';
+import { parseJsonBody } from './json-body.js';
 import { CORE_MARK, type HeaderRecord, type RequestHandlerCore, type SignatureVerifier } from './receiver.js';
 import { errorResponse, jsonResponse, type RawResponse } from './response.js';
 import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
@@ -65,7 +66,6 @@ export interface ToolReceiver extends RequestHandlerCore {
   readonly timeoutMs: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /** The transport-agnostic tool-call receiver; `verifier` is Node's crypto or WebCrypto, chosen by the entry point. */
@@ -84,14 +84,10 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
   const limit = parseByteLimit(options.limit);
   const timeoutMs = parseMilliseconds(options.timeoutMs, DEFAULT_TOOL_TIMEOUT_MS, 'timeoutMs');
 
-  const reportError = (error: unknown, info: ToolErrorInfo) => {
-    try {
-      if (options.onError) options.onError(error, info);
-      else logger.error(`tool handler failed${info.phase === 'late' ? ' after the timeout' : ''}`, { callId: info.callId, error: describeError(error) });
-    } catch (hookError) {
-      logger.error('onError hook threw', { error: describeError(hookError) });
-    }
-  };
+  const reportError = createErrorReporter<ToolErrorInfo>(options.onError, logger, (info) => ({
+    message: `tool handler failed${info.phase === 'late' ? ' after the timeout' : ''}`,
+    meta: { callId: info.callId },
+  }));
 
   const receiver: ToolReceiver & { [CORE_MARK]: true } = {
     [CORE_MARK]: true,
@@ -147,19 +143,8 @@ function refusal(error: WebhookError): RawResponse {
 
 /** The tool arguments: a JSON object, or `{}` for an empty body (as a GET may send). */
 function parseArguments(body: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw new WebhookError('invalid_json', 'body is not valid UTF-8');
-  }
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = parseJsonLossless(text);
-  } catch {
-    throw new WebhookError('invalid_json', 'body is not valid JSON');
-  }
+  const value = parseJsonBody(body);
+  if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new WebhookError('invalid_body', 'tool arguments must be a JSON object');
   }

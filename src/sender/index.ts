@@ -7,6 +7,5 @@ export { buildResult, type DeliveryResult, type ReplyCheck, type RawReply } from
 export { DeliveryError } from './errors.js';
 export { BLOCKING_WAIT_MS, NON_BLOCKING_WAIT_MS, defaultTimeoutMs } from './timeouts.js';
 export { composeEnvelope } from './compose.js';
-export { parseJsonKeepingBigInts } from './json-bigint.js';
 export { reportDelivery, type DeliveryReport } from './report.js';
 export { EVENT_DESCRIPTIONS } from './catalogue.js';
