@@ -2,6 +2,7 @@
 // Prints µs per operation and each variant's ratio to this library's Node verify.
 import { createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
 import { verify } from '../dist/index.js';
+import { verify as webVerify } from '../dist/web/index.js';
 
 const secret = 'whsec_bench_secret_0123456789abcdef';
 const sizes = [1024, 16 * 1024, 256 * 1024];
@@ -17,6 +18,7 @@ const cachedKey = await webcrypto.subtle.importKey('raw', enc.encode(secret), { 
 
 const variants = {
   'this library: verify() (node:crypto, bytes)': (body, sig) => verify(body, sig, secret),
+  'this library: web verify() (WebCrypto, cached key)': (body, sig) => webVerify(body, sig, secret),
   'decode to string, then HMAC (octokit/stripe style)': (body, sig) => {
     const expected = createHmac('sha256', secret).update(dec.decode(body)).digest('hex');
     return expected.length === sig.length && timingSafeEqual(Buffer.from(expected), Buffer.from(sig));

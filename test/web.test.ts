@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import fc from 'fast-check';
 import { checkSignature as nodeCheckSignature, createReceiver as createNodeReceiver } from '../src/index.js';
 import { checkSignature, constructEvent, createReceiver, createWebHandler, verify, type ReceiverOptions } from '../src/web/index.js';
+import { createWebCryptoVerifier } from '../src/web/webcrypto-verifier.js';
 import { COMPLETE, INCOMING, SECRET, hmac, recordingLogger } from './support/node-requests.js';
 
 const URL_ = 'http://localhost/api/thunderphone';
@@ -293,6 +294,18 @@ describe('WebCrypto key cache', () => {
     await a.POST(signedRequest(COMPLETE));
     await b.POST(signedRequest(COMPLETE));
     expect(importKey).toHaveBeenCalledTimes(2);
+  });
+
+  it('bounds the cache, dropping the oldest key first', async () => {
+    const importKey = vi.spyOn(globalThis.crypto.subtle, 'importKey');
+    const check = createWebCryptoVerifier(2);
+    const body = new TextEncoder().encode(COMPLETE);
+    const verifyWith = (secret: string) => check(body, hmac(COMPLETE, secret), [secret]);
+    for (const secret of ['whsec_a', 'whsec_b', 'whsec_a', 'whsec_c', 'whsec_b', 'whsec_a']) {
+      expect((await verifyWith(secret)).ok).toBe(true);
+    }
+    // a, b imported; a cached; c evicts a; b cached; a imported again.
+    expect(importKey).toHaveBeenCalledTimes(4);
   });
 });
 

@@ -9,7 +9,7 @@ const encoder = new TextEncoder();
  * Each secret is imported once: the returned verifier keeps its own key cache, so create one per
  * receiver. Outcomes and reasons match the Node `checkSignature`.
  */
-export function createWebCryptoVerifier(): SignatureVerifier {
+export function createWebCryptoVerifier(maxKeys = 256): SignatureVerifier {
   const keys = new Map<string, Promise<CryptoKey>>();
 
   const keyFor = (secret: string): Promise<CryptoKey> => {
@@ -19,6 +19,9 @@ export function createWebCryptoVerifier(): SignatureVerifier {
       // A failed import is not cached, so the next request tries again.
       key.catch(() => keys.delete(secret));
       keys.set(secret, key);
+      // Bounded, for callers that verify with many different secrets (one per tenant, say):
+      // the oldest import is dropped first.
+      if (keys.size > maxKeys) keys.delete(keys.keys().next().value as string);
     }
     return key;
   };
