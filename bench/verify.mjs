@@ -9,9 +9,11 @@ const sizes = [1024, 16 * 1024, 256 * 1024];
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+// Valid UTF-8 with non-ASCII text, cut to at most `size` bytes on a character boundary.
 function bodyOf(size) {
-  const filler = 'Olá, José 😀 '.repeat(Math.ceil(size / 16));
-  return enc.encode(JSON.stringify({ data: { call_id: 987654321, note: filler }, type: 'call.complete' })).slice(0, size);
+  const filler = 'Olá, José 😀 '.repeat(Math.ceil(size / 10));
+  const cut = dec.decode(enc.encode(JSON.stringify({ data: { call_id: 987654321, note: filler }, type: 'call.complete' })).slice(0, size));
+  return enc.encode(cut.replace(/\uFFFD+$/, ''));
 }
 
 const cachedKey = await webcrypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
