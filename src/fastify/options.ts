@@ -1,5 +1,5 @@
-import { createReceiver } from '../core/create-receiver.js';
 import { isRequestHandlerCore, type ReceiverOptions, type RequestHandlerCore } from '../core/receiver.js';
+import { resolveCore } from '../node/resolve-core.js';
 
 export const DEFAULT_FASTIFY_PATH = '/thunderphone-webhook';
 
@@ -18,8 +18,6 @@ export interface ResolvedFastifyOptions {
   bodyLimit: number;
 }
 
-const RECEIVER_KEYS = ['handlers', 'secret', 'secrets', 'deadlineMs', 'limit', 'logger', 'onError'] as const;
-
 export function resolveFastifyOptions(options: ThunderphoneFastifyOptions | RequestHandlerCore): ResolvedFastifyOptions {
   if (isRequestHandlerCore(options)) return { core: options, path: DEFAULT_FASTIFY_PATH, bodyLimit: options.limit };
 
@@ -27,22 +25,14 @@ export function resolveFastifyOptions(options: ThunderphoneFastifyOptions | Requ
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new TypeError(`thunderphone-webhooks: path must start with "/", got ${JSON.stringify(path)}`);
   }
-  if (receiver !== undefined) {
-    if (!isRequestHandlerCore(receiver)) {
-      throw new TypeError('thunderphone-webhooks: `receiver` must come from createReceiver() or createToolReceiver()');
-    }
-    const extra = RECEIVER_KEYS.filter((key) => receiverOptions[key] !== undefined);
-    if (extra.length > 0) {
-      throw new TypeError(`thunderphone-webhooks: pass \`receiver\` or receiver options (${extra.join(', ')}), not both`);
-    }
-    if (bodyLimit !== undefined && bodyLimit !== receiver.limit) {
-      throw new TypeError(`thunderphone-webhooks: bodyLimit ${bodyLimit} differs from the receiver's limit ${receiver.limit}; create the receiver with { limit }`);
-    }
-    return { core: receiver, path, bodyLimit: receiver.limit };
+  if (receiver !== undefined && bodyLimit !== undefined && bodyLimit !== receiver.limit) {
+    throw new TypeError(`thunderphone-webhooks: bodyLimit ${bodyLimit} differs from the receiver's limit ${receiver.limit}; create the receiver with { limit }`);
   }
   if (bodyLimit !== undefined && receiverOptions.limit !== undefined) {
     throw new TypeError('thunderphone-webhooks: pass `limit` or `bodyLimit`, not both');
   }
-  const core = createReceiver({ ...receiverOptions, limit: receiverOptions.limit ?? bodyLimit });
+  // With a receiver, bodyLimit was only checked against its limit above.
+  const built = bodyLimit === undefined || receiver !== undefined ? receiverOptions : { ...receiverOptions, limit: bodyLimit };
+  const core = resolveCore(receiver, built);
   return { core, path, bodyLimit: core.limit };
 }
