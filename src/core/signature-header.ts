@@ -65,3 +65,10 @@ export function getHeader(
   }
   return undefined;
 }
+
+/** The 401 reason when the header is well formed but no configured secret produced it. */
+export function mismatchReason(secretCount: number): string {
+  return secretCount > 1
+    ? `signature does not match the body for any of the ${secretCount} configured secrets`
+    : 'signature does not match the body for the configured secret';
+}

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { toBytes, type BodyInput } from './bytes.js';
 import { createConsoleLogger } from './logger.js';
 import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
-import { parseSignatureHeader, type HeaderValue } from './signature-header.js';
+import { mismatchReason, parseSignatureHeader, type HeaderValue } from './signature-header.js';
 
 /** Lower-case hex HMAC-SHA256 of the exact body bytes, keyed with the whole secret (whsec_ included). */
 export function sign(body: BodyInput, secret: string): string {
@@ -20,25 +20,24 @@ const fallbackLogger = createConsoleLogger();
 export function checkSignature(body: BodyInput, signature: HeaderValue, secrets: SecretInput): VerifyOutcome {
   const keys = normalizeSecrets(secrets);
   warnAboutSecrets(keys, fallbackLogger);
-  const bytes = toBytes(body);
+  return matchSignature(toBytes(body), signature, keys);
+}
+
+/**
+ * The check itself, for receivers that validated their secrets once at start-up.
+ * Every secret is tried, without stopping early, so timing does not reveal which one matched.
+ */
+export function matchSignature(bytes: Uint8Array, signature: HeaderValue, keys: readonly string[]): VerifyOutcome {
   const parsed = parseSignatureHeader(signature);
   if (!parsed.ok) return parsed;
   const received = Buffer.from(parsed.hex, 'hex');
-  // Try every secret, without stopping early, so timing does not reveal which one matched.
   let matched = -1;
   keys.forEach((key, i) => {
     const expected = createHmac('sha256', key).update(bytes).digest();
     if (timingSafeEqual(expected, received) && matched < 0) matched = i;
   });
   if (matched >= 0) return { ok: true, secretIndex: matched };
-  return {
-    ok: false,
-    code: 'invalid_signature',
-    reason:
-      keys.length > 1
-        ? `signature does not match the body for any of the ${keys.length} configured secrets`
-        : 'signature does not match the body for the configured secret',
-  };
+  return { ok: false, code: 'invalid_signature', reason: mismatchReason(keys.length) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkSignature } from '../core/signature.js';
+import { matchSignature } from '../core/signature.js';
 import { buildToolReceiver, type ToolCallHandler, type ToolReceiver, type ToolReceiverOptions } from '../core/tool-receiver.js';
 
 export {
@@ -17,5 +17,5 @@ export {
  * any receiver: `app.post('/tools/book', thunderphoneMiddleware(toolHandler({ secret }, handler)))`.
  */
 export function toolHandler<Args = Record<string, unknown>>(options: ToolReceiverOptions, handler: ToolCallHandler<Args>): ToolReceiver {
-  return buildToolReceiver(options, handler, (body, signature, secrets) => checkSignature(body, signature, secrets));
+  return buildToolReceiver(options, handler, matchSignature);
 }

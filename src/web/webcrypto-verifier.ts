@@ -1,5 +1,5 @@
 import type { SignatureVerifier } from '../core/receiver.js';
-import { parseSignatureHeader } from '../core/signature-header.js';
+import { mismatchReason, parseSignatureHeader } from '../core/signature-header.js';
 import { hexToBytes } from './hex.js';
 
 const encoder = new TextEncoder();
@@ -37,13 +37,6 @@ export function createWebCryptoVerifier(maxKeys = 256): SignatureVerifier {
       secrets.map(async (secret) => globalThis.crypto.subtle.verify('HMAC', await keyFor(secret), received, data)),
     );
     if (results.some(Boolean)) return { ok: true };
-    return {
-      ok: false,
-      code: 'invalid_signature',
-      reason:
-        secrets.length > 1
-          ? `signature does not match the body for any of the ${secrets.length} configured secrets`
-          : 'signature does not match the body for the configured secret',
-    };
+    return { ok: false, code: 'invalid_signature', reason: mismatchReason(secrets.length) };
   };
 }
