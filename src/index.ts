@@ -36,6 +36,7 @@ export { parseJsonLossless, serializeSorted } from './core/lossless-json.js';
 export { SIGNATURE_HEADER, parseSignatureHeader } from './core/signature-header.js';
 export { createConsoleLogger, silentLogger, type Logger } from './core/logger.js';
 export { DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE_MS } from './core/limits.js';
+export { DEFAULT_HANDLER_TIMEOUT_MS } from './core/receiver.js';
 export { DeadlineExceededError } from './core/deadline.js';
 export { thunderphoneMiddleware, type MiddlewareOptions, type NodeMiddleware } from './node/middleware.js';
 export * from './api/index.js';

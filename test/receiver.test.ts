@@ -446,6 +446,36 @@ describe('blocking events (the reply is the agent configuration)', () => {
 });
 
 describe('non-blocking events', () => {
+  it('answers 503 when a handler runs past handlerTimeoutMs, aborts its signal, and reports a late failure', async () => {
+    const onError = vi.fn();
+    let seen: AbortSignal | undefined;
+    let fail: (error: Error) => void = () => {};
+    const { receiver, log } = setup({
+      handlerTimeoutMs: 50,
+      onError,
+      handlers: {
+        'call.complete': (_event, { signal }) => {
+          seen = signal;
+          return new Promise((_resolve, reject) => {
+            fail = reject;
+          });
+        },
+      },
+    });
+    const res = await send(receiver, request(complete));
+    expect(res.status).toBe(503);
+    expect(json(res)).toMatchObject({ error: 'handler_timeout' });
+    expect(seen?.aborted).toBe(true);
+    expect(log.at('warn').some((m) => m.includes('did not finish within 50 ms'))).toBe(true);
+    fail(new Error('database went away'));
+    await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(1));
+    expect(onError.mock.calls[0]?.[1]).toMatchObject({ type: 'call.complete', phase: 'late' });
+  });
+
+  it('refuses a non-positive handlerTimeoutMs', () => {
+    expect(() => setup({ handlerTimeoutMs: 0 })).toThrow(/handlerTimeoutMs must be a positive number/);
+  });
+
   it('answers 200 {"ok":true} when the handler resolves', async () => {
     const { receiver } = setup({ handlers: { 'call.complete': async () => 'ignored return value' } });
     const res = await send(receiver, request(complete));

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   unsupported_encoding: 415,
   body_already_parsed: 500,
   handler_failed: 500,
+  handler_timeout: 503,
   internal_error: 500,
 } as const;
 
