@@ -67,18 +67,21 @@ function staticAgent(): RawResponse {
   return jsonResponse(200, '{}');
 }
 
+// Serialises first and validates the parsed result, so what is checked is exactly what is sent
+// (a toJSON cannot swap in other keys) and a throwing getter counts as an invalid reply.
 function agentConfigReply(value: unknown, type: string, logger: Logger): RawResponse {
-  const result = validateAgentConfig(value);
-  if (!result.ok) {
-    logger.warn(`reply to ${type} is not a valid agent configuration (${result.reason}); sent {} so the static agent answers`);
-    return staticAgent();
-  }
-  let body: string;
+  let sent: unknown;
   try {
-    body = JSON.stringify(result.value);
+    const text = value === undefined || value === null ? '{}' : JSON.stringify(value);
+    sent = text === undefined ? value : JSON.parse(text);
   } catch (error) {
     logger.warn(`reply to ${type} could not be serialised as JSON (${describeError(error)}); sent {}`);
     return staticAgent();
   }
-  return jsonResponse(200, body);
+  const result = validateAgentConfig(sent);
+  if (!result.ok) {
+    logger.warn(`reply to ${type} is not a valid agent configuration (${result.reason}); sent {} so the static agent answers`);
+    return staticAgent();
+  }
+  return jsonResponse(200, JSON.stringify(result.value));
 }

@@ -21,15 +21,24 @@ export type WebhookErrorCode = keyof typeof ERROR_STATUS;
  * A refused delivery. `message` is one line, safe to send back to the caller:
  * it never holds a secret, a stack trace or the body.
  */
+const BRAND = Symbol.for('thunderphone-webhooks.WebhookError');
+
 export class WebhookError extends Error {
   readonly code: WebhookErrorCode;
   readonly status: number;
+
+  // Each entry point (and the CJS build beside the ESM one) carries its own copy of this class,
+  // so `instanceof` goes by a shared brand rather than by identity.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
 
   constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WebhookError';
     this.code = code;
     this.status = ERROR_STATUS[code];
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 

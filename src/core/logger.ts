@@ -42,6 +42,31 @@ export const silentLogger: Logger = {
 
 /** An error as one log field: its stack where there is one. For logs only, never for responses. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
+  try {
+    if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+    return String(error);
+  } catch {
+    return '[a thrown value that cannot be printed]';
+  }
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * The user's logger made safe to call anywhere, including in detached promises after a reply:
+ * a missing method is a no-op and one that throws is ignored, so logging never crashes a process.
+ */
+export function guardLogger(logger: Partial<Logger> | undefined): Logger {
+  const base = logger ?? createConsoleLogger();
+  const guarded = {} as Logger;
+  for (const level of LEVELS) {
+    guarded[level] = (message, meta) => {
+      try {
+        base[level]?.call(base, message, meta);
+      } catch {
+        // A logger that fails has nowhere to report it; the reply matters more.
+      }
+    };
+  }
+  return guarded;
 }

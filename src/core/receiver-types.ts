@@ -74,9 +74,10 @@ export interface ReceiverOptions {
   handlerTimeoutMs?: number;
   /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
   limit?: number | string;
-  logger?: Logger;
+  /** Where warnings go; missing methods are skipped and a method that throws is ignored. */
+  logger?: Partial<Logger>;
   /** Called with every handler error. Defaults to logging it. */
-  onError?: (error: unknown, info: ErrorInfo) => void;
+  onError?: (error: unknown, info: ErrorInfo) => void | Promise<void>;
 }
 
 export type SignatureVerifier = (

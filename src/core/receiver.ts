@@ -4,7 +4,7 @@ import { isWebhookError, type WebhookError } from './errors.js';
 import { isBlockingType, type ThunderPhoneEvent } from './event-types.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
 import { parseByteLimit, parseDeadline, parseMilliseconds } from './limits.js';
-import { createConsoleLogger } from './logger.js';
+import { guardLogger } from './logger.js';
 import {
   CORE_MARK,
   type AnyHandler,
@@ -16,6 +16,7 @@ import {
   type SignatureVerifier,
 } from './receiver-types.js';
 import { createErrorReporter } from './report-error.js';
+import { unknownTypeWarning } from './type-names.js';
 import { errorResponse } from './response.js';
 import { normalizeSecrets, warnAboutSecrets } from './secrets.js';
 
@@ -31,7 +32,7 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
     throw new TypeError('thunderphone-webhooks: pass `secret` or `secrets`, not both');
   }
   const secrets = normalizeSecrets(options.secrets ?? options.secret);
-  const logger = options.logger ?? createConsoleLogger();
+  const logger = guardLogger(options.logger);
   warnAboutSecrets(secrets, logger);
   const limit = parseByteLimit(options.limit);
   const deadlineMs = parseDeadline(options.deadlineMs);
@@ -58,7 +59,11 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
           throw new Error(`thunderphone-webhooks: a handler for "${t}" is already registered; each event type has one handler`);
         }
       });
-      for (const t of types) handlers.set(t, handler);
+      for (const t of types) {
+        handlers.set(t, handler);
+        const warning = unknownTypeWarning(t);
+        if (warning) logger.warn(warning);
+      }
       return receiver;
     },
 

@@ -2,7 +2,7 @@ import { withDeadline } from './deadline.js';
 import { WebhookError, isWebhookError } from './errors.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
 import { parseByteLimit, parseMilliseconds } from './limits.js';
-import { createConsoleLogger, type Logger } from './logger.js';
+import { guardLogger, type Logger } from './logger.js';
 import { createErrorReporter } from './report-error.js';
 import { parseJsonBody } from './json-body.js';
 import { CORE_MARK, type HeaderRecord, type RequestHandlerCore, type SignatureVerifier } from './receiver.js';
@@ -32,9 +32,9 @@ export interface ToolReceiverOptions {
   timeoutMs?: number;
   /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
   limit?: number | string;
-  logger?: Logger;
+  logger?: Partial<Logger>;
   /** Called with every error the handler throws (or a result that cannot be sent). Defaults to logging it. */
-  onError?: (error: unknown, info: ToolErrorInfo) => void;
+  onError?: (error: unknown, info: ToolErrorInfo) => void | Promise<void>;
 }
 
 export interface ToolErrorInfo {
@@ -79,7 +79,7 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
     throw new TypeError('thunderphone-webhooks: pass `secret` or `secrets`, not both');
   }
   const secrets = normalizeSecrets(options.secrets ?? options.secret);
-  const logger = options.logger ?? createConsoleLogger();
+  const logger = guardLogger(options.logger);
   warnAboutSecrets(secrets, logger);
   const limit = parseByteLimit(options.limit);
   const timeoutMs = parseMilliseconds(options.timeoutMs, DEFAULT_TOOL_TIMEOUT_MS, 'timeoutMs');

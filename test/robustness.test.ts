@@ -1,0 +1,179 @@
+import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createReceiver } from '../src/core/create-receiver.js';
+import { WebhookError, isWebhookError } from '../src/core/errors.js';
+import type { Logger } from '../src/core/logger.js';
+import type { RawRequest, ReceiverOptions } from '../src/core/receiver.js';
+import { withDeadline } from '../src/core/deadline.js';
+import { toolHandler } from '../src/tool/index.js';
+
+// Failures in user-supplied hooks (onError, the logger) and odd handler values must never crash
+// the process or turn a reply into something else.
+const SECRET = 'whsec_robustness_tests';
+const incoming = '{"data":{"call_id":1,"from_number":"+14155550199","to_number":"+15551234567"},"type":"call.incoming"}';
+const complete = '{"data":{"call_id":1,"from_number":"+1","to_number":"+2"},"type":"call.complete"}';
+
+function request(body: string): RawRequest {
+  const bytes = new TextEncoder().encode(body);
+  return { method: 'POST', headers: { 'x-thunderphone-signature': createHmac('sha256', SECRET).update(bytes).digest('hex') }, body: bytes };
+}
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+process.on('unhandledRejection', onUnhandled);
+afterEach(() => {
+  expect(unhandled).toEqual([]);
+  unhandled.length = 0;
+});
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+describe('user hooks that fail', () => {
+  it('an async onError that rejects is caught and logged, not left unhandled', async () => {
+    const errors: string[] = [];
+    const receiver = createReceiver({
+      secret: SECRET,
+      logger: { ...quiet, error: (m) => errors.push(m) },
+      onError: async () => {
+        throw new Error('tracker down');
+      },
+      handlers: { 'call.complete': () => { throw new Error('db'); } },
+    });
+    expect((await receiver.handle(request(complete))).status).toBe(500);
+    await settle();
+    expect(errors.some((m) => m.includes('onError hook threw'))).toBe(true);
+  });
+
+  it('the same for the tool receiver', async () => {
+    const tool = toolHandler({ secret: SECRET, logger: quiet, onError: async () => Promise.reject(new Error('x')) }, () => {
+      throw new Error('tool failed');
+    });
+    expect((await tool.handle(request('{}'))).status).toBe(200);
+    await settle();
+  });
+
+  it('a logger missing debug, or whose methods throw, cannot break the late path or a refusal', async () => {
+    const partial = { warn() {}, error() {} } as unknown as Logger;
+    const receiver = createReceiver({
+      secret: SECRET,
+      logger: partial,
+      deadlineMs: 20,
+      handlers: { 'call.incoming': () => new Promise((resolve) => setTimeout(() => resolve({ prompt: 'p', voice: 'v' }), 50)) },
+    });
+    expect((await receiver.handle(request(incoming))).body).toBe('{}');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+
+    const throwing: Logger = { debug: () => { throw new Error('log'); }, info: () => { throw new Error('log'); }, warn: () => { throw new Error('log'); }, error: () => { throw new Error('log'); } };
+    const strict = createReceiver({ secret: SECRET, logger: throwing, onError: () => { throw new Error('hook'); }, deadlineMs: 20, handlers: { 'call.incoming': () => new Promise((_r, reject) => setTimeout(() => reject(new Error('late')), 50)) } });
+    expect((await strict.handle(request(incoming))).body).toBe('{}');
+    const unsigned = { ...request(complete), headers: {} };
+    expect((await strict.handle(unsigned)).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+  });
+
+  it('a thrown value that cannot be printed is still reported as the handler failing', async () => {
+    const errors: string[] = [];
+    const receiver = createReceiver({ secret: SECRET, logger: { ...quiet, error: (m) => errors.push(m) }, handlers: { 'call.complete': () => { throw Object.create(null); } } });
+    expect((await receiver.handle(request(complete))).status).toBe(500);
+    expect(errors).toEqual(['handler for call.complete failed']);
+  });
+});
+
+describe('blocking replies that misbehave', () => {
+  const reply = async (value: unknown) => {
+    const warnings: string[] = [];
+    const receiver = createReceiver({ secret: SECRET, logger: { ...quiet, warn: (m) => warnings.push(m) }, handlers: { 'call.incoming': () => value as never } });
+    const res = await receiver.handle(request(incoming));
+    return { res, warnings };
+  };
+
+  it('a getter that throws gives {} and a warning, not a 500', async () => {
+    const { res, warnings } = await reply({ prompt: 'p', get voice(): string { throw new Error('boom'); } });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('{}');
+    expect(warnings.length).toBe(1);
+  });
+
+  it('a Proxy whose ownKeys throws gives {}', async () => {
+    const proxy = new Proxy({}, { ownKeys() { throw new Error('no keys'); } });
+    expect((await reply(proxy)).res.body).toBe('{}');
+  });
+
+  it('validates what is serialised: a toJSON that swaps in other keys is caught', async () => {
+    const { res, warnings } = await reply({
+      prompt: 'p',
+      voice: 'v',
+      tools: [{ type: 'function', function: { name: 'n', description: 'd', parameters: {} }, endpoint: { url: 'https://x.test' }, toJSON: () => ({ evil: true }) }],
+    });
+    expect(res.body).toBe('{}');
+    expect(warnings[0]).toMatch(/tools\[0\]/);
+  });
+
+  it('a handler that blocks the event loop past the deadline still gets {}', async () => {
+    const receiver = createReceiver({
+      secret: SECRET,
+      logger: quiet,
+      deadlineMs: 50,
+      handlers: {
+        'call.incoming': () => {
+          const until = Date.now() + 150;
+          while (Date.now() < until) {
+            // busy: the deadline timer cannot fire while this runs
+          }
+          return { prompt: 'p', voice: 'v' };
+        },
+      },
+    });
+    expect((await receiver.handle(request(incoming))).body).toBe('{}');
+  });
+
+  it('withDeadline reports a value that arrived after the deadline as a timeout', async () => {
+    const outcome = await withDeadline(20, () => {
+      const until = Date.now() + 60;
+      while (Date.now() < until);
+      return 1;
+    });
+    expect(outcome.kind).toBe('timeout');
+  });
+});
+
+describe('handler names', () => {
+  it('warns when a handler is registered for a type ThunderPhone is not known to send', () => {
+    const warnings: string[] = [];
+    const options: ReceiverOptions = { secret: SECRET, logger: { ...quiet, warn: (m) => warnings.push(m) }, handlers: { 'call.completed': () => {} } };
+    createReceiver(options).on('call.gradde', () => {});
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/"call\.completed".*call\.complete/);
+    expect(warnings[1]).toMatch(/"call\.gradde".*call\.graded/);
+  });
+
+  it('does not warn for known types', () => {
+    const warnings: string[] = [];
+    createReceiver({ secret: SECRET, logger: { ...quiet, warn: (m) => warnings.push(m) }, handlers: { 'call.complete': () => {}, '*': () => {} } });
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('WebhookError across the built entry points', () => {
+  // Each built entry (and the CJS build beside the ESM one) holds its own copy of the class.
+  it('an error thrown by the /web copy is recognised by the main entry, in ESM and CJS', async () => {
+    // Through variables, so the type-check (which runs before the build in CI) does not need dist/.
+    const [mainPath, webPath] = ['../dist/index.js', '../dist/web/index.js'];
+    const main = await import(mainPath);
+    const web = await import(webPath);
+    const cjs = createRequire(import.meta.url)('../dist/index.cjs');
+    expect(web.WebhookError).not.toBe(main.WebhookError);
+    const error = await web.constructEvent('{}', 'bad', 'whsec_x').catch((e: unknown) => e);
+    expect(error instanceof main.WebhookError).toBe(true);
+    expect(main.isWebhookError(error)).toBe(true);
+    expect(error instanceof cjs.WebhookError).toBe(true);
+    expect(cjs.isWebhookError(error)).toBe(true);
+    expect(new Error('plain') instanceof main.WebhookError).toBe(false);
+    expect(main.isWebhookError({ code: 'invalid_signature', status: 401 })).toBe(false);
+    expect(new WebhookError('invalid_json', 'x') instanceof main.WebhookError).toBe(true);
+    expect(isWebhookError(new main.WebhookError('invalid_json', 'x'))).toBe(true);
+  });
+});
