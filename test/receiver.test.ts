@@ -615,7 +615,9 @@ describe('handler context', () => {
     expect(Buffer.from(ctx.rawBody).equals(Buffer.from(odd, 'utf8'))).toBe(true);
     expect(ctx.rawBody).toBe(req.body);
     expect(ctx.headers).toBe(req.headers);
-    expect(ctx.logger).toBe(log.logger);
+    // The context's logger is the configured one, behind a guard that keeps a throwing logger from breaking replies.
+    ctx.logger.info('from the handler', { n: 1 });
+    expect(log.lines).toContainEqual({ level: 'info', message: 'from the handler', meta: { n: 1 } });
     expect(ctx.signal.aborted).toBe(false);
   });
 
