@@ -177,3 +177,26 @@ describe('WebhookError across the built entry points', () => {
     expect(isWebhookError(new main.WebhookError('invalid_json', 'x'))).toBe(true);
   });
 });
+
+describe('secret warnings', () => {
+  it('names an invisible character pasted into a secret, without quoting it', async () => {
+    const { warnAboutSecrets } = await import('../src/core/secrets.js');
+    const warnings: string[] = [];
+    warnAboutSecrets(['whsec_abc\u200bdef'], { warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringMatching(/invisible character/)]);
+    expect(warnings[0]).not.toContain('whsec_abc');
+  });
+
+  it('remembers a bounded number of warned secrets, so per-tenant secrets cannot grow memory without end', async () => {
+    const { warnAboutSecrets } = await import('../src/core/secrets.js');
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m) };
+    warnAboutSecrets(['tenant-0'], logger);
+    warnAboutSecrets(['tenant-0'], logger);
+    expect(warnings).toHaveLength(1); // once per secret
+    for (let i = 1; i <= 1500; i++) warnAboutSecrets([`tenant-${i}`], logger);
+    warnings.length = 0;
+    warnAboutSecrets(['tenant-0'], logger);
+    expect(warnings).toHaveLength(1); // forgotten after the set filled up and started over
+  });
+});

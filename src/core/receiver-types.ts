@@ -61,23 +61,23 @@ export type HandlerMap = { [T in BlockingEventType]?: BlockingHandler<T> } & {
 
 export interface ReceiverOptions {
   /** Handlers to register at once; the same as calling `.on(type, fn)` for each. */
-  handlers?: HandlerMap;
+  handlers?: HandlerMap | undefined;
   /** One `whsec_...` secret, or several during rotation (legacy + endpoint secrets). */
-  secret?: SecretInput;
-  secrets?: SecretInput;
+  secret?: SecretInput | undefined;
+  secrets?: SecretInput | undefined;
   /** How long a blocking handler may take before `{}` is sent. Default 1800 ms. */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /**
    * How long any other handler may take before the receiver answers 503 (so ThunderPhone retries)
    * instead of holding the connection. Default 25000 ms, inside ThunderPhone's 30 s wait.
    */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
   /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
-  limit?: number | string;
+  limit?: number | string | undefined;
   /** Where warnings go; missing methods are skipped and a method that throws is ignored. */
-  logger?: Partial<Logger>;
+  logger?: Partial<Logger> | undefined;
   /** Called with every handler error. Defaults to logging it. */
-  onError?: (error: unknown, info: ErrorInfo) => void | Promise<void>;
+  onError?: ((error: unknown, info: ErrorInfo) => void | Promise<void>) | undefined;
 }
 
 export type SignatureVerifier = (

@@ -11,7 +11,8 @@ export function normalizeSecrets(input: SecretInput | undefined | null): string[
   if (list.length === 0) {
     throw new TypeError(
       'thunderphone-webhooks: no webhook secret configured. Pass `secret` (the whsec_... value from ' +
-        'GET /v1/webhook or from endpoint creation) or set THUNDERPHONE_WEBHOOK_SECRET.',
+        'GET /v1/webhook or from endpoint creation), e.g. secret: process.env.THUNDERPHONE_WEBHOOK_SECRET, ' +
+        'and check that the variable is set where this code runs.',
     );
   }
   list.forEach((secret, i) => {
@@ -35,6 +36,9 @@ export function secretProblems(secret: string): string[] {
       'has surrounding whitespace (often a trailing newline from a file or env var); it is used as-is, so signatures will likely fail: trim it',
     );
   }
+  if (/[\u200b-\u200d\u2060\ufeff\u00a0]/.test(secret)) {
+    problems.push('contains an invisible character (zero-width space, no-break space or BOM), likely from a copy and paste');
+  }
   const core = secret.trim();
   if (core.startsWith('sk_') || core.startsWith('pk_')) {
     problems.push('looks like an API key, not a webhook secret; webhook secrets start with whsec_');
@@ -46,7 +50,10 @@ export function secretProblems(secret: string): string[] {
   return problems;
 }
 
+// Bounded, for callers that verify with a different secret per tenant: once full it starts
+// over, so at worst a warning is repeated.
 const warned = new Set<string>();
+const MAX_WARNED = 1000;
 
 /** Logs each problem once per distinct secret, naming the secret only by position and fingerprint. */
 export function warnAboutSecrets(secrets: readonly string[], logger: Pick<Logger, 'warn'>): void {
@@ -54,6 +61,7 @@ export function warnAboutSecrets(secrets: readonly string[], logger: Pick<Logger
     for (const problem of secretProblems(secret)) {
       const key = `${fingerprintKey(secret)}:${problem}`;
       if (warned.has(key)) continue;
+      if (warned.size >= MAX_WARNED) warned.clear();
       warned.add(key);
       logger.warn(`webhook secret #${i + 1} ${problem}`);
     }

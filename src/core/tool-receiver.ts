@@ -26,15 +26,15 @@ const TOOL_POLICY: MethodPolicy = { methods: TOOL_METHODS, hint: `ThunderPhone c
 
 export interface ToolReceiverOptions {
   /** The secret of the webhook endpoint that delivered the call (or the legacy org secret); several during rotation. */
-  secret?: SecretInput;
-  secrets?: SecretInput;
+  secret?: SecretInput | undefined;
+  secrets?: SecretInput | undefined;
   /** How long the handler may run before `{"error": ...}` is sent. Default 10000 ms (a guess; see DEFAULT_TOOL_TIMEOUT_MS). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
-  limit?: number | string;
-  logger?: Partial<Logger>;
+  limit?: number | string | undefined;
+  logger?: Partial<Logger> | undefined;
   /** Called with every error the handler throws (or a result that cannot be sent). Defaults to logging it. */
-  onError?: (error: unknown, info: ToolErrorInfo) => void | Promise<void>;
+  onError?: ((error: unknown, info: ToolErrorInfo) => void | Promise<void>) | undefined;
 }
 
 export interface ToolErrorInfo {

@@ -5,11 +5,11 @@ export const DEFAULT_FASTIFY_PATH = '/thunderphone-webhook';
 
 export interface ThunderphoneFastifyOptions extends ReceiverOptions {
   /** The route the plugin registers (under the register() prefix). Default `/thunderphone-webhook`. */
-  path?: string;
+  path?: string | undefined;
   /** A receiver (or tool receiver) built already; then leave out the receiver options. */
-  receiver?: RequestHandlerCore;
+  receiver?: RequestHandlerCore | undefined;
   /** Fastify's spelling of `limit`, in bytes. There is one limit: the route's and the receiver's. */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
 }
 
 export interface ResolvedFastifyOptions {

@@ -3,9 +3,9 @@ import { resolveCore } from '../node/resolve-core.js';
 
 export interface ThunderphoneKoaOptions extends ReceiverOptions {
   /** Answer only this path (ctx.path); other paths go to `next()`. Without it, every request is answered. */
-  path?: string;
+  path?: string | undefined;
   /** A receiver (or tool receiver) built already; then leave out the receiver options. */
-  receiver?: RequestHandlerCore;
+  receiver?: RequestHandlerCore | undefined;
 }
 
 export function resolveKoaOptions(options: ThunderphoneKoaOptions | RequestHandlerCore): { core: RequestHandlerCore; path?: string } {

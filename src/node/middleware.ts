@@ -10,7 +10,7 @@ export interface MiddlewareOptions extends ReceiverOptions {
    * Answer only this path (query string ignored); other paths go to `next()`, or 404 without one.
    * Under Express it is compared with `req.originalUrl`, the full path, whatever the mount point.
    */
-  path?: string;
+  path?: string | undefined;
 }
 
 export type NodeMiddleware<R extends RequestHandlerCore = RequestHandlerCore> = ((
