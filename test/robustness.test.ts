@@ -200,3 +200,46 @@ describe('secret warnings', () => {
     expect(warnings).toHaveLength(1); // forgotten after the set filled up and started over
   });
 });
+
+describe('slow clients', () => {
+  it('the Node adapter answers 408 with the JSON error when the body stalls, and closes the connection', async () => {
+    const { thunderphoneMiddleware } = await import('../src/node/middleware.js');
+    const handler = vi.fn();
+    const http = await import('node:http');
+    const net = await import('node:net');
+    const server = http.createServer(thunderphoneMiddleware({ secret: SECRET, logger: quiet, bodyTimeoutMs: 150, handlers: { 'call.complete': handler } }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nX-ThunderPhone-Signature: ' + 'a'.repeat(64) + '\r\n\r\n{"type":"c');
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    server.close();
+    expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+    expect(reply.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'body_timeout', message: 'the body did not arrive within 150 ms' });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('the Web adapter answers 408 when the body stream stalls', async () => {
+    const { createWebHandler } = await import('../src/web/index.js');
+    const POST = createWebHandler({ secret: SECRET, logger: quiet, bodyTimeoutMs: 100, handlers: { 'call.complete': () => {} } });
+    const stalled = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(new TextEncoder().encode('{"type"')); } });
+    const res = await POST(new Request('http://localhost/hook', { method: 'POST', body: stalled, duplex: 'half', headers: { 'x-thunderphone-signature': 'a'.repeat(64) } } as RequestInit));
+    expect(res.status).toBe(408);
+    expect(await res.json()).toEqual({ error: 'body_timeout', message: 'the body did not arrive within 100 ms' });
+  });
+
+  it('refusals made before the body is read are logged like the others', async () => {
+    const warnings: string[] = [];
+    const receiver = createReceiver({ secret: SECRET, logger: { ...quiet, warn: (m) => warnings.push(m) } });
+    expect(receiver.precheck({ method: 'POST', headers: { 'content-encoding': 'gzip' } })?.status).toBe(415);
+    expect(receiver.precheck({ method: 'POST', headers: { 'content-length': String(2 * 1024 * 1024) } })?.status).toBe(413);
+    expect(warnings).toEqual([expect.stringMatching(/^refused delivery: Content-Encoding "gzip"/), expect.stringMatching(/^refused delivery: Content-Length/)]);
+  });
+});

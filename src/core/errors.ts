@@ -1,6 +1,7 @@
 /** Every way a delivery can be refused, with the HTTP status it maps to. */
 export const ERROR_STATUS = {
   not_found: 404,
+  body_timeout: 408,
   method_not_allowed: 405,
   missing_signature: 401,
   invalid_signature: 401,

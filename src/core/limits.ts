@@ -1,5 +1,7 @@
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_DEADLINE_MS = 1800;
+/** How long an adapter waits for the whole body once the headers are in. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 

@@ -74,6 +74,8 @@ export interface ReceiverOptions {
   handlerTimeoutMs?: number | undefined;
   /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
   limit?: number | string | undefined;
+  /** How long a slow client may take to send the body before a 408. Default 10000 ms. */
+  bodyTimeoutMs?: number | undefined;
   /** Where warnings go; missing methods are skipped and a method that throws is ignored. */
   logger?: Partial<Logger> | undefined;
   /** Called with every handler error. Defaults to logging it. */
@@ -97,6 +99,8 @@ export interface RequestHandlerCore {
   precheck(request: Pick<RawRequest, 'method' | 'headers'>): RawResponse | undefined;
   handle(request: RawRequest): Promise<RawResponse>;
   readonly limit: number;
+  /** How long the adapter may take to read the body before answering 408. */
+  readonly bodyTimeoutMs: number;
   readonly logger: Logger;
 }
 

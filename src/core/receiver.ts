@@ -3,7 +3,7 @@ import { parseEnvelope } from './envelope.js';
 import { isWebhookError, type WebhookError } from './errors.js';
 import { isBlockingType, type ThunderPhoneEvent } from './event-types.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
-import { parseByteLimit, parseDeadline, parseMilliseconds } from './limits.js';
+import { DEFAULT_BODY_TIMEOUT_MS, parseByteLimit, parseDeadline, parseMilliseconds } from './limits.js';
 import { guardLogger } from './logger.js';
 import {
   CORE_MARK,
@@ -37,6 +37,7 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
   const limit = parseByteLimit(options.limit);
   const deadlineMs = parseDeadline(options.deadlineMs);
   const handlerTimeoutMs = parseMilliseconds(options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'handlerTimeoutMs');
+  const bodyTimeoutMs = parseMilliseconds(options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, 'bodyTimeoutMs');
   const handlers = new Map<string, AnyHandler>();
   let fallback: AnyHandler | undefined;
 
@@ -47,6 +48,7 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
   const receiver: Receiver & { [CORE_MARK]: true } = {
     [CORE_MARK]: true,
     limit,
+    bodyTimeoutMs,
     deadlineMs,
     logger,
 
@@ -78,7 +80,9 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
         checkRequestHead(method, headers, limit, EVENT_METHODS);
         return undefined;
       } catch (error) {
-        return errorResponse(error as WebhookError);
+        const refused = error as WebhookError;
+        logger.warn(`refused delivery: ${refused.message}`, { status: refused.status, code: refused.code });
+        return errorResponse(refused);
       }
     },
 

@@ -1,7 +1,7 @@
 import { withDeadline } from './deadline.js';
 import { WebhookError, isWebhookError } from './errors.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
-import { parseByteLimit, parseMilliseconds } from './limits.js';
+import { DEFAULT_BODY_TIMEOUT_MS, parseByteLimit, parseMilliseconds } from './limits.js';
 import { guardLogger, type Logger } from './logger.js';
 import { createErrorReporter } from './report-error.js';
 import { parseJsonBody } from './json-body.js';
@@ -32,6 +32,8 @@ export interface ToolReceiverOptions {
   timeoutMs?: number | undefined;
   /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
   limit?: number | string | undefined;
+  /** How long a slow client may take to send the body before a 408. Default 10000 ms. */
+  bodyTimeoutMs?: number | undefined;
   logger?: Partial<Logger> | undefined;
   /** Called with every error the handler throws (or a result that cannot be sent). Defaults to logging it. */
   onError?: ((error: unknown, info: ToolErrorInfo) => void | Promise<void>) | undefined;
@@ -82,6 +84,7 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
   const logger = guardLogger(options.logger);
   warnAboutSecrets(secrets, logger);
   const limit = parseByteLimit(options.limit);
+  const bodyTimeoutMs = parseMilliseconds(options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, 'bodyTimeoutMs');
   const timeoutMs = parseMilliseconds(options.timeoutMs, DEFAULT_TOOL_TIMEOUT_MS, 'timeoutMs');
 
   const reportError = createErrorReporter<ToolErrorInfo>(options.onError, logger, (info) => ({
@@ -92,6 +95,7 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
   const receiver: ToolReceiver & { [CORE_MARK]: true } = {
     [CORE_MARK]: true,
     limit,
+    bodyTimeoutMs,
     logger,
     timeoutMs,
 
@@ -100,7 +104,9 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
         checkRequestHead(method, headers, limit, TOOL_POLICY);
         return undefined;
       } catch (error) {
-        return refusal(error as WebhookError);
+        const refused = error as WebhookError;
+        logger.warn(`refused tool call: ${refused.message}`, { status: refused.status, code: refused.code });
+        return refusal(refused);
       }
     },
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import { WebhookError } from '../core/errors.js';
 import type { RequestHandlerCore } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
-import { hasUnreadBody, readRawBody } from '../node/read-body.js';
+import { hasUnreadBody, isClientAbort, readRawBody } from '../node/read-body.js';
 import { isUnparsableContentType, mapFastifyError } from './map-error.js';
 import { resolveFastifyOptions, type ThunderphoneFastifyOptions } from './options.js';
 
@@ -55,7 +55,7 @@ export async function thunderphonePlugin(
 
 async function respondFromStream(core: RequestHandlerCore, request: FastifyRequest, reply: FastifyReply, receivedAt: number) {
   try {
-    const body = await readRawBody(request.raw, core.limit);
+    const body = await readRawBody(request.raw, core.limit, core.bodyTimeoutMs);
     return sendRaw(reply, await core.handle({ method: request.method, headers: request.headers, body, receivedAt }));
   } catch (error) {
     return sendRaw(reply, refusal(core, error, core.limit), !request.raw.readableEnded);
@@ -73,6 +73,10 @@ function bodyOf(request: FastifyRequest): Uint8Array {
 }
 
 function refusal(core: RequestHandlerCore, error: unknown, bodyLimit: number): RawResponse {
+  if (isClientAbort(error)) {
+    core.logger.debug('client aborted the request before the body was complete');
+    return errorResponse(new WebhookError('invalid_body', 'the request was aborted before the body was complete'));
+  }
   const known = mapFastifyError(error, bodyLimit);
   if (known) {
     core.logger.warn(`refused delivery: ${known.message}`, { status: known.status, code: known.code });

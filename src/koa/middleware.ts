@@ -2,7 +2,7 @@ import type { Next, ParameterizedContext } from 'koa';
 import { WebhookError, isWebhookError } from '../core/errors.js';
 import type { Receiver, RequestHandlerCore } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
-import { ClientAbortedError, hasUnreadBody } from '../node/read-body.js';
+import { hasUnreadBody, isClientAbort } from '../node/read-body.js';
 import { resolveKoaOptions, type ThunderphoneKoaOptions } from './options.js';
 import { readKoaBody } from './read-body.js';
 
@@ -27,11 +27,11 @@ export function thunderphoneKoa(options: ThunderphoneKoaOptions | RequestHandler
     const rejected = core.precheck({ method: ctx.method, headers: ctx.headers });
     if (rejected) return respond(ctx, rejected, hasUnreadBody(ctx.req));
     try {
-      const body = await readKoaBody(ctx, core.limit);
+      const body = await readKoaBody(ctx, core.limit, core.bodyTimeoutMs);
       respond(ctx, await core.handle({ method: ctx.method, headers: ctx.headers, body, receivedAt }));
     } catch (error) {
-      if (error instanceof ClientAbortedError) {
-        core.logger.debug(error.message);
+      if (isClientAbort(error)) {
+        core.logger.debug('client aborted the request before the body was complete');
         return;
       }
       if (isWebhookError(error)) {

@@ -3,7 +3,7 @@ import { createReceiver } from '../core/create-receiver.js';
 import { WebhookError, isWebhookError } from '../core/errors.js';
 import { isRequestHandlerCore, type Receiver, type RequestHandlerCore, type ReceiverOptions } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
-import { ClientAbortedError, hasUnreadBody, readRawBody, type NodeRequest } from './read-body.js';
+import { hasUnreadBody, isClientAbort, readRawBody, type NodeRequest } from './read-body.js';
 
 export interface MiddlewareOptions extends ReceiverOptions {
   /**
@@ -42,11 +42,11 @@ export function thunderphoneMiddleware(options: MiddlewareOptions | RequestHandl
     const rejected = receiver.precheck({ method: req.method ?? 'GET', headers: req.headers });
     if (rejected) return send(res, rejected, hasUnreadBody(req));
     try {
-      const body = await readRawBody(req, receiver.limit);
+      const body = await readRawBody(req, receiver.limit, receiver.bodyTimeoutMs);
       send(res, await receiver.handle({ method: req.method ?? 'GET', headers: req.headers, body, receivedAt }));
     } catch (error) {
-      if (error instanceof ClientAbortedError) {
-        receiver.logger.debug(error.message);
+      if (isClientAbort(error)) {
+        receiver.logger.debug('client aborted the request before the body was complete');
         return;
       }
       if (isWebhookError(error)) {

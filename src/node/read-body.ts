@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
+import { withDeadline } from '../core/deadline.js';
 import { WebhookError } from '../core/errors.js';
 
 /** What frameworks may have left on the request before we see it. */
@@ -15,14 +16,15 @@ export class ClientAbortedError extends Error {
 
 const FIX =
   'mount the ThunderPhone middleware before express.json() (or any body parser), ' +
-  "use express.raw({ type: '*/*' }) on this route, or keep the raw bytes in req.rawBody";
+  "use express.raw({ type: '*/*' }) on this route, or keep the raw bytes in req.rawBody " +
+  '(Next.js Pages Router: export const config = { api: { bodyParser: false } })';
 
 /**
  * Returns the exact body bytes: bytes another middleware already kept (express.raw() or
  * req.rawBody), else the stream read under `limit`. A body that was parsed into something
  * else, or a stream already drained, is a mounting mistake and fails at once, never by timeout.
  */
-export async function readRawBody(req: NodeRequest, limit: number): Promise<Uint8Array> {
+export async function readRawBody(req: NodeRequest, limit: number, timeoutMs: number): Promise<Uint8Array> {
   if (req.body instanceof Uint8Array) return req.body;
   if (req.rawBody instanceof Uint8Array) return req.rawBody;
   if (typeof req.rawBody === 'string') return new TextEncoder().encode(req.rawBody);
@@ -37,14 +39,17 @@ export async function readRawBody(req: NodeRequest, limit: number): Promise<Uint
   }
 
   const declared = req.headers['content-length'];
-  try {
-    return await getRawBody(req, {
+  const outcome = await withDeadline(timeoutMs, () =>
+    getRawBody(req, {
       limit,
       length: declared !== undefined && req.headers['transfer-encoding'] === undefined ? declared : null,
-    });
-  } catch (error) {
-    throw mapReadError(error, limit);
-  }
+    }),
+  );
+  if (outcome.kind === 'value') return outcome.value;
+  if (outcome.kind === 'error') throw mapReadError(outcome.error, limit);
+  // The reply closes the connection, which ends the read; its rejection is expected then.
+  outcome.late.catch(() => {});
+  throw new WebhookError('body_timeout', `the body did not arrive within ${timeoutMs} ms`);
 }
 
 // body-parser 1.x sets req.body = {} even when it skips a request; that is not a parsed body.
@@ -85,4 +90,11 @@ function mapReadError(error: unknown, limit: number): Error {
 /** True while body bytes may still be coming: answering now should also close the connection. */
 export function hasUnreadBody(req: IncomingMessage): boolean {
   return !req.readableEnded && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+}
+
+/** A client that went away mid-body, however the framework reported it: nobody to answer. */
+export function isClientAbort(error: unknown): boolean {
+  if (error instanceof ClientAbortedError) return true;
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'ECONNRESET' || e?.code === 'ECONNABORTED' || e?.message === 'aborted';
 }

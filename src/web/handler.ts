@@ -25,7 +25,7 @@ export function createWebHandler(options: ReceiverOptions | RequestHandlerCore):
     const rejected = receiver.precheck({ method: request.method, headers });
     if (rejected) return toResponse(rejected);
     try {
-      const body = await readWebBody(request, receiver.limit);
+      const body = await readWebBody(request, receiver.limit, receiver.bodyTimeoutMs);
       return toResponse(await receiver.handle({ method: request.method, headers, body, receivedAt }));
     } catch (error) {
       if (isWebhookError(error)) {

@@ -1,11 +1,12 @@
+import { withDeadline } from '../core/deadline.js';
 import { WebhookError } from '../core/errors.js';
 
 /**
  * Reads the whole body of a Fetch API `Request` as bytes, stopping as soon as it passes `limit`,
  * whether or not Content-Length was declared (a declared length over the limit is refused
- * earlier, by the core's precheck).
+ * earlier, by the core's precheck), and giving up with a 408 after `timeoutMs`.
  */
-export async function readWebBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readWebBody(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> {
   if (request.bodyUsed || request.body?.locked) {
     throw new WebhookError(
       'body_already_parsed',
@@ -16,6 +17,15 @@ export async function readWebBody(request: Request, limit: number): Promise<Uint
   if (request.body === null) return new Uint8Array(0);
 
   const reader = request.body.getReader();
+  const outcome = await withDeadline(timeoutMs, () => readAll(reader, limit));
+  if (outcome.kind === 'value') return outcome.value;
+  if (outcome.kind === 'error') throw outcome.error;
+  outcome.late.catch(() => {});
+  void reader.cancel().catch(() => {});
+  throw new WebhookError('body_timeout', `the body did not arrive within ${timeoutMs} ms`);
+}
+
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
