@@ -278,8 +278,12 @@ describe('signature header policy', () => {
     ['64 non-ASCII characters', 'é'.repeat(64), /not all are hex/],
     ['a sha256= prefix', `sha256=${valid}`, /"sha256=" prefix/],
     ['upper-case hex', valid.toUpperCase(), /upper-case hex/],
-    ['two different values in an array', [valid, other], /2 times with different values/],
-    ['comma-joined different values (Node joins duplicates this way)', `${valid}, ${other}`, /different values/],
+    ['two different values in an array', [valid, other], /2 different values/],
+    ['comma-joined different values (Node joins duplicates this way)', `${valid}, ${other}`, /2 different values/],
+    ['another provider\'s "v1,<hex>" format', `v1,${valid}`, /2 different values.*one bare hex digest/],
+    ['a trailing comma', `${valid},`, /an empty value among several/],
+    ['a leading comma', `,${valid}`, /an empty value among several/],
+    ['an empty entry in an array', [valid, ''], /an empty value among several/],
   ];
   it.each(invalidCases)('%s -> invalid_signature with a reason', (_label, header, reason) => {
     const outcome = checkSignature(body, header, SECRET);

@@ -14,23 +14,27 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * - surrounding spaces and tabs are ignored (RFC 9110 optional whitespace);
  * - the value must be exactly 64 lower-case hex digits: no `sha256=` prefix, no upper case;
  * - several values (an array, or Node's comma-joined duplicates) are accepted only when
- *   they are all the same; differing values are refused rather than guessing which one counts.
+ *   they are all the same and none is empty; differing values are refused rather than guessing
+ *   which one counts.
  */
 export function parseSignatureHeader(value: HeaderValue): ParsedSignature {
   const parts = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : [])
     .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
-    .map((v) => v.replace(/^[ \t]+|[ \t]+$/g, ''))
-    .filter((v) => v.length > 0);
+    .map((v) => v.replace(/^[ \t]+|[ \t]+$/g, ''));
 
-  if (parts.length === 0) {
+  if (parts.every((p) => p.length === 0)) {
     return { ok: false, code: 'missing_signature', reason: 'missing X-ThunderPhone-Signature header' };
   }
+  if (parts.some((p) => p.length === 0)) {
+    return { ok: false, code: 'invalid_signature', reason: 'X-ThunderPhone-Signature has an empty value among several' };
+  }
   const first = parts[0] as string;
-  if (parts.some((p) => p !== first)) {
+  const distinct = new Set(parts).size;
+  if (distinct > 1) {
     return {
       ok: false,
       code: 'invalid_signature',
-      reason: `X-ThunderPhone-Signature was sent ${parts.length} times with different values`,
+      reason: `X-ThunderPhone-Signature has ${distinct} different values (repeated headers or a comma-separated list); ThunderPhone sends one bare hex digest`,
     };
   }
   if (HEX64.test(first)) return { ok: true, hex: first };
