@@ -36,7 +36,7 @@ export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) =>
 
 export class DeadlineExceededError extends Error {
   constructor(ms: number) {
-    super(`the blocking reply deadline of ${ms} ms passed`);
+    super(`the deadline of ${ms} ms passed`);
     this.name = 'DeadlineExceededError';
   }
 }
