@@ -202,28 +202,53 @@ describe('secret warnings', () => {
 });
 
 describe('slow clients', () => {
-  it('the Node adapter answers 408 with the JSON error when the body stalls, and closes the connection', async () => {
-    const { thunderphoneMiddleware } = await import('../src/node/middleware.js');
+  async function stalledBodyReply(listen: (options: ReceiverOptions) => Promise<{ port: number; close: () => unknown }>) {
     const handler = vi.fn();
-    const http = await import('node:http');
     const net = await import('node:net');
-    const server = http.createServer(thunderphoneMiddleware({ secret: SECRET, logger: quiet, bodyTimeoutMs: 150, handlers: { 'call.complete': handler } }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
+    const { port, close } = await listen({ secret: SECRET, logger: quiet, bodyTimeoutMs: 150, handlers: { 'call.complete': handler } });
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nX-ThunderPhone-Signature: ' + 'a'.repeat(64) + '\r\n\r\n{"type":"c');
+        socket.write('POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nX-ThunderPhone-Signature: ' + 'a'.repeat(64) + '\r\n\r\n{"type":"c');
       });
       let text = '';
       socket.on('data', (chunk) => (text += chunk));
       socket.on('close', () => resolve(text));
       socket.on('error', reject);
     });
-    server.close();
+    await close();
+    expect(handler).not.toHaveBeenCalled();
+    return reply;
+  }
+
+  const listenOn = async (server: import('node:http').Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as { port: number }).port, close: () => server.close() };
+  };
+
+  it.each([
+    ['Node http', async (options: ReceiverOptions) => {
+      const { thunderphoneMiddleware } = await import('../src/node/middleware.js');
+      return listenOn((await import('node:http')).createServer(thunderphoneMiddleware(options)));
+    }],
+    ['Koa', async (options: ReceiverOptions) => {
+      const { thunderphoneKoa } = await import('../src/koa/index.js');
+      const Koa = (await import('koa')).default;
+      const app = new Koa();
+      app.use(thunderphoneKoa(options));
+      return listenOn((await import('node:http')).createServer(app.callback()));
+    }],
+    ['Fastify', async (options: ReceiverOptions) => {
+      const { thunderphonePlugin } = await import('../src/fastify/index.js');
+      const app = (await import('fastify')).default();
+      await app.register(thunderphonePlugin, { ...options, path: '/hook' });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      return { port: (app.server.address() as { port: number }).port, close: () => app.close() };
+    }],
+  ] as const)('%s answers 408 with the JSON error when the body stalls, and closes the connection', async (_name, listen) => {
+    const reply = await stalledBodyReply(listen);
     expect(reply).toMatch(/^HTTP\/1\.1 408 /);
     expect(reply.toLowerCase()).toContain('connection: close');
     expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'body_timeout', message: 'the body did not arrive within 150 ms' });
-    expect(handler).not.toHaveBeenCalled();
   });
 
   it('the Web adapter answers 408 when the body stream stalls', async () => {

@@ -12,7 +12,7 @@ const METHODS: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'PO
 /**
  * `app.register(thunderphonePlugin, { path, secret, handlers })` or `{ path, receiver }`.
  * Registers one route in its own encapsulated context, where every content type is read as the
- * raw Buffer under the route's bodyLimit; the app's other routes keep their parsers.
+ * raw bytes under the receiver's limit; the app's other routes keep their parsers.
  */
 export async function thunderphonePlugin(
   app: FastifyInstance,
@@ -21,8 +21,10 @@ export async function thunderphonePlugin(
   const { core, path, bodyLimit } = resolveFastifyOptions(options);
   const arrivals = new WeakMap<object, number>();
 
+  // Every content type is read by the same reader as the Express adapter, so the limit, the body
+  // timeout and their refusals are the same on both.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', async (request: FastifyRequest) => readRawBody(request.raw, core.limit, core.bodyTimeoutMs));
 
   app.route({
     method: METHODS,
