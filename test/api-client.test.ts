@@ -141,6 +141,21 @@ describe('URL validation happens before any request', () => {
     expect(api.requests).toHaveLength(0);
   });
 
+  it.each([
+    'https://alice:s3cr3tpw@example.com/hook',
+    'https://alice@example.com/hook',
+    'http://alice:s3cr3tpw@localhost:3000/hook',
+    'https://example.com/hook#s3cr3tpw',
+    'https://example.com/hook#',
+  ])('rejects %j (credentials or a fragment) without quoting them', async (url) => {
+    const error = await failure(setWebhookUrl(url, opts()));
+    expect(error.code).toBe('invalid_url');
+    expect(error.message).not.toContain('alice');
+    expect(error.message).not.toContain('s3cr3tpw');
+    expect(error.message).toMatch(url.includes('#') ? /must not have a #fragment/ : /must not hold a user name or password/);
+    expect(api.requests).toHaveLength(0);
+  });
+
   it('names the rule and only the origin for an http URL', () => {
     expect(() => validateWebhookUrl('http://example.com/hook?token=abc')).toThrow(
       'webhook URL must use https (http:// is allowed only for localhost, 127.0.0.1 and [::1]); got http://example.com',
@@ -287,6 +302,43 @@ describe('retries: 5xx, network errors and timeouts', () => {
     const webhook = await setWebhookUrl('https://example.com/hook', opts());
     expect(webhook.secret).toBe(api.state.webhook?.secret);
     expect(api.requests.map((r) => r.injected)).toEqual(['destroy', undefined]);
+  });
+
+  it('calls onRetry before each retry with the attempt about to be sent and a reason without an attempt count', async () => {
+    api.failNext(1, { kind: 'hang', ms: 10_000 });
+    api.failNext(1, { kind: 'status', status: 503 });
+    const seen: unknown[] = [];
+    expect(await getWebhook(opts({ timeoutMs: 150, onRetry: (info) => seen.push(info) }))).toBeNull();
+    expect(api.requests).toHaveLength(3);
+    expect(seen).toEqual([
+      {
+        attempt: 2,
+        maxAttempts: 4,
+        method: 'GET',
+        path: '/v1/webhook',
+        delayMs: expect.any(Number),
+        reason: 'ThunderPhone did not answer GET /v1/webhook within 150 ms',
+        error: expect.objectContaining({ code: 'timeout' }),
+      },
+      {
+        attempt: 3,
+        maxAttempts: 4,
+        method: 'GET',
+        path: '/v1/webhook',
+        delayMs: expect.any(Number),
+        reason: 'ThunderPhone server error 503 on GET /v1/webhook: Service unavailable.',
+        error: expect.objectContaining({ code: 'server_error', status: 503 }),
+      },
+    ]);
+  });
+
+  it('an onRetry that throws does not stop the retries', async () => {
+    api.failNext(1, { kind: 'status', status: 503 });
+    const onRetry = () => {
+      throw new Error('logger broke');
+    };
+    expect(await getWebhook(opts({ onRetry }))).toBeNull();
+    expect(api.requests).toHaveLength(2);
   });
 
   it('an unreachable server ends in network_error naming the origin', async () => {

@@ -20,12 +20,23 @@ beforeAll(() => {
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
+/** Type-checks in the consumer project; the compiler's output, '' when it passes. */
+function tsc(args: string[]): string {
+  const bin = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const common = ['--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types')];
+  try {
+    return execFileSync(process.execPath, [bin, ...common, ...args], { cwd: consumer, encoding: 'utf8' });
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? error);
+  }
+}
+
 function runNode(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: consumer, encoding: 'utf8' });
 }
 
 describe('every entry point loads from a consumer project', () => {
-  it.each(entries)('require(%s) and import(%s) give the same export names', (entry) => {
+  it.each(entries)('require() and import() of %s give the same export names', (entry) => {
     const cjs = JSON.parse(runNode(['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(entry)})).sort()))`]));
     const esm = JSON.parse(
       runNode(['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(m).filter(k => k !== 'default').sort()))`]),
@@ -41,6 +52,18 @@ describe('every entry point loads from a consumer project', () => {
     }
   });
 
+  // Older setups ("moduleResolution": "node10", the default for "module": "commonjs") ignore the
+  // exports map, so the subpaths need typesVersions in package.json to find their .d.ts files.
+  it('types resolve for every entry with moduleResolution node10 and module commonjs', () => {
+    const file = join(consumer, 'use-node10.ts');
+    writeFileSync(
+      file,
+      entries.map((e, i) => `import * as m${i} from ${JSON.stringify(e)};\nexport const k${i} = Object.keys(m${i});`).join('\n') +
+        `\nimport { sampleEvent } from 'thunderphone-webhooks/testing';\nconst body: string = sampleEvent('call.complete').body;\nexport { body };\n`,
+    );
+    expect(tsc(['--module', 'commonjs', '--moduleResolution', 'node10', file])).toBe('');
+  });
+
   it.each(['node16', 'bundler'])('types resolve for every entry with moduleResolution %s', (resolution) => {
     const file = join(consumer, `use-${resolution}.mts`);
     writeFileSync(
@@ -48,15 +71,8 @@ describe('every entry point loads from a consumer project', () => {
       entries.map((e, i) => `import * as m${i} from ${JSON.stringify(e)};\nexport const k${i} = Object.keys(m${i});`).join('\n') +
         `\nimport { sign } from 'thunderphone-webhooks';\nconst s: string = sign('{}', 'whsec_x');\nexport { s };\n`,
     );
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const module = resolution === 'bundler' ? 'esnext' : 'node16';
-    const out = (() => {
-      try {
-        return execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), '--module', module, '--moduleResolution', resolution, file], { cwd: consumer, encoding: 'utf8' });
-      } catch (error) {
-        return String((error as { stdout?: string }).stdout ?? error);
-      }
-    })();
+    const out = tsc(['--module', module, '--moduleResolution', resolution, file]);
     expect(out).toBe('');
   });
 });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { constructEvent } from '../src/core/construct-event.js';
 import { KNOWN_EVENT_TYPES, BLOCKING_EVENT_TYPES } from '../src/core/event-types.js';
-import { sampleEnvelope, toWireBody, deliveryHeaders } from '../src/sender/index.js';
+import { composeEnvelope, sampleData, sampleEnvelope, toWireBody, deliveryHeaders } from '../src/sender/index.js';
 
 const SECRET = 'whsec_samples_test_secret';
 
@@ -214,6 +214,19 @@ describe('sampleEnvelope overrides', () => {
     expect(Object.getPrototypeOf(envelope.data)).toBe(Object.prototype);
     expect(toWireBody(envelope)).toContain('"__proto__":{"polluted":true}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('composeEnvelope (trigger --data) reads overrides the way sampleEnvelope takes them', () => {
+  it('an envelope-shaped {"data", "event_id"} gives the same envelope as sampleEnvelope(type, overrides)', () => {
+    const overrides = { event_id: 'evt_same', data: { end_reason: 'transfer', transcripts: [{ role: 'user', content: 'hi' }] } };
+    expect(composeEnvelope('call.complete', overrides)).toEqual(sampleEnvelope('call.complete', overrides));
+  });
+
+  it('event data alone is merged over the sample data, and a "type" makes the whole envelope', () => {
+    const merged = composeEnvelope('call.complete', { end_reason: 'transfer' });
+    expect(merged.data).toEqual({ ...sampleData('call.complete'), end_reason: 'transfer' });
+    expect(composeEnvelope(undefined, { type: 'x.y', data: { a: 1 } })).toEqual({ type: 'x.y', data: { a: 1 } });
   });
 });
 

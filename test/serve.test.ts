@@ -5,13 +5,15 @@ import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateAgentConfig } from '../src/core/agent-config.js';
-import { runServe } from '../src/cli/serve.js';
+import { runServe, startServer, type RunningServer } from '../src/cli/serve.js';
+import { createReceiver } from '../src/core/create-receiver.js';
+import { silentLogger } from '../src/core/logger.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -302,6 +304,28 @@ describe('serve secrets', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('trims spaces and tabs around each entry of THUNDERPHONE_WEBHOOK_SECRET: list formatting is not part of a secret', async () => {
+    const [a, b] = ['whsec_rotation_old_3333', 'whsec_rotation_new_4444'];
+    const s = await serve([], { THUNDERPHONE_WEBHOOK_SECRET: `${a}, \t${b} ` });
+    expect((await deliver(s.url, GRADED, a)).status).toBe(200);
+    expect((await deliver(s.url, GRADED, b)).status).toBe(200);
+    // No start-up warning about whitespace in a secret: there is none left.
+    expect(s.stderr()).not.toMatch(/warn/);
+    expect((await deliver(s.url, GRADED, ` ${b}`)).status).toBe(401);
+  });
+
+  it('an entry that is empty once trimmed is still refused', async () => {
+    const r = await runCli(['serve', '--port', '0'], { THUNDERPHONE_WEBHOOK_SECRET: 'whsec_a,  ,whsec_b' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('thunderphone-webhooks serve: THUNDERPHONE_WEBHOOK_SECRET has an empty entry (#2); separate several secrets with single commas (see --help)\n');
+  });
+
+  it('a --secret flag is kept exactly as given, spaces included', async () => {
+    const s = await serve(['--secret', ` ${SECRET}`]);
+    expect((await deliver(s.url, GRADED, ` ${SECRET}`)).status).toBe(200);
+    expect((await deliver(s.url, GRADED, SECRET)).status).toBe(401);
+  });
+
   it('refuses an empty entry in a comma-separated secret list', async () => {
     const r = await runCli(['serve', '--port', '0'], { THUNDERPHONE_WEBHOOK_SECRET: 'whsec_a,' });
     expect(r.code).toBe(2);
@@ -411,6 +435,32 @@ describe('serve --handlers', () => {
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(`could not load handlers module ${file}`);
   });
+
+  it('a syntax error names the file, line and column', async () => {
+    const source = 'export default {\n  a: 1;\n};\n';
+    const file = tempModule('syntax.mjs', source);
+    // Where the parser stops: the ";" on line 2, 1-based.
+    const column = (source.split('\n')[1] as string).indexOf(';') + 1;
+    const r = await runCli(['serve', '--port', '0', '--secret', SECRET, '--handlers', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`thunderphone-webhooks serve: could not load handlers module ${file}: SyntaxError: Unexpected token ';' at ${file}:2:${column}\n`);
+  });
+
+  it('an error thrown while the module loads is one line with where it was thrown', async () => {
+    const source = 'const x = 1;\nthrow new Error("boom\\nsecond line");\n';
+    const file = tempModule('throws.mjs', source);
+    const column = (source.split('\n')[1] as string).indexOf('new') + 1;
+    const r = await runCli(['serve', '--port', '0', '--secret', SECRET, '--handlers', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`thunderphone-webhooks serve: could not load handlers module ${file}: Error: boom second line at ${file}:2:${column}\n`);
+  });
+
+  it('a module path with a line break in it still gives one line', async () => {
+    const r = await runCli(['serve', '--port', '0', '--secret', SECRET, '--handlers', './no/such\nhandlers.mjs']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('handlers module not found');
+  });
 });
 
 describe('serve --forward-to', () => {
@@ -483,6 +533,12 @@ describe('serve --forward-to', () => {
     expect(JSON.parse(failed.body).error).toBe('handler_failed');
     expect(failed.body).not.toContain('database down');
     await waitFor(() => /answered 500 to call\.graded/.test(s.stderr()), 'the forward failure log');
+    // An expected failure is one line with its reason, not a stack trace of the library's code.
+    const logged = s.stderr().split('\n').filter((line) => line.includes('answered 500 to call.graded'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain(`ForwardError: ${appUrl} answered 500 to call.graded`);
+    expect(logged[0]).not.toContain('    at ');
+    expect(logged[0]).not.toMatch(/\\n/);
   });
 
   it('does not forward a delivery that fails verification', async () => {
@@ -614,10 +670,75 @@ describe('serve shutdown bound (in-process)', () => {
   });
 });
 
+describe('serve bounds slow clients (in-process)', () => {
+  /** Opens a raw connection, writes `sent`, then neither writes nor closes; resolves with what came back once the server closes it. */
+  function stall(port: number, sent: string): Promise<{ reply: string; ms: number }> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const socket = connect(port, '127.0.0.1', () => socket.write(sent));
+      let reply = '';
+      socket.on('data', (c: Buffer) => (reply += c.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ reply, ms: Date.now() - started }));
+      // A generous guard so a regression fails here instead of hanging the run.
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the server kept the stalled connection open'));
+      }, 15_000).unref();
+    });
+  }
+
+  async function start(overrides: { headersTimeoutMs?: number; requestTimeoutMs?: number } = {}): Promise<RunningServer> {
+    const core = createReceiver({ secrets: [SECRET], logger: silentLogger });
+    return startServer({ host: '127.0.0.1', port: 0, path: '/thunderphone-webhook', core, logger: silentLogger, ...overrides });
+  }
+
+  it('uses 10 s for the headers and 30 s for the whole request by default (Node: 60 s and 300 s)', async () => {
+    const server = await start();
+    try {
+      expect(server.timeouts).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 408 and closes a request whose body stalls after the headers', async () => {
+    const server = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    try {
+      const head = 'POST /thunderphone-webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"data":';
+      const { reply, ms } = await stall(server.port, head);
+      expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+      expect(ms).toBeLessThan(10_000);
+    } finally {
+      await server.close(100);
+    }
+  });
+
+  it('closes a connection that stalls in the middle of its headers', async () => {
+    const server = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    try {
+      const { reply, ms } = await stall(server.port, 'POST /thunderphone-webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+      expect(ms).toBeLessThan(10_000);
+    } finally {
+      await server.close(100);
+    }
+  });
+});
+
 describe('serve flags', () => {
+  const shorten = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
   const bad: Array<[string[], RegExp]> = [
     [['--port', 'abc'], /--port must be an integer from 0 to 65535, got "abc"/],
     [['--port', '70000'], /--port must be an integer from 0 to 65535/],
+    // A negative number after a value-taking flag is its value, so the real check speaks.
+    [['--port', '-1'], /--port must be an integer from 0 to 65535, got "-1" \(see --help\)$/],
+    [['--deadline-ms', '-5'], /--deadline-ms must be a positive number of milliseconds, got "-5"/],
+    [['--limit', '-1'], /--limit must be a positive byte count or a size like "512kb" or "1mb", got "-1"/],
+    [['--port', '-x'], /Option '--port' argument is ambiguous\. Did you forget/],
+    [['--port', '1\n2'], /--port must be an integer from 0 to 65535, got "1\\n2"/],
+    [['--forward-to', 'ftp://alice:s3cr3tpw@example.com/x'], /--forward-to must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/\[redacted\]@example\.com\/x"/],
+    [['--forward-to', `https://${'x'.repeat(3000)}:bad/`], /--forward-to must be an http:\/\/ or https:\/\/ URL, got "https:\/\/x+…"/],
     [['--deadline-ms', '0'], /--deadline-ms must be a positive number/],
     [['--limit', 'lots'], /--limit must be a positive byte count/],
     [['--forward-to', 'ftp://example.com/x'], /--forward-to must be an http:\/\/ or https:\/\/ URL/],
@@ -629,13 +750,15 @@ describe('serve flags', () => {
     [['extra-positional'], /Unexpected argument 'extra-positional'/],
   ];
   for (const [args, message] of bad) {
-    it(`exits 2 with one line for ${args.join(' ') || '(empty)'}`, async () => {
+    it(`exits 2 with one line for ${shorten(args.join(' ')) || '(empty)'}`, async () => {
       const r = await runCli(['serve', ...args]);
       expect(r.code).toBe(2);
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^thunderphone-webhooks serve: /);
       expect(lines[0]).toMatch(message);
+      expect(lines[0]).not.toContain('s3cr3tpw');
+      expect((lines[0] as string).length).toBeLessThan(400);
       expect(r.stdout).toBe('');
     });
   }

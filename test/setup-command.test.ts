@@ -181,9 +181,10 @@ describe('failures: one line on stderr, exit 1, nothing on stdout', () => {
     api.failNext(4, { kind: 'status', status: 503 }, { method: 'PUT' });
     const run = await setup(['--url', 'https://example.com/hook']);
     expect(run.code).toBe(1);
-    expect(lines(run.stderr)).toHaveLength(1);
-    expect(run.stderr).toContain('server error 503');
-    expect(run.stderr).toContain('may have rotated');
+    const [last, ...retries] = lines(run.stderr).reverse();
+    expect(retries).toHaveLength(3);
+    expect(last).toContain('server error 503');
+    expect(last).toContain('may have rotated');
     expect(puts()).toBe(4);
     expect(run.stdout).toBe('');
   });
@@ -192,8 +193,63 @@ describe('failures: one line on stderr, exit 1, nothing on stdout', () => {
     api.failNext(4, { kind: 'status', status: 500 }, { method: 'GET' });
     const run = await setup(['--url', 'https://example.com/hook']);
     expect(run.code).toBe(1);
-    expect(lines(run.stderr)).toHaveLength(1);
+    expect(lines(run.stderr).filter((line) => !line.includes('; retrying (attempt'))).toHaveLength(1);
     expect(run.stderr).not.toContain('may have rotated');
     expect(puts()).toBe(0);
+  });
+});
+
+describe('retries are announced', () => {
+  it('prints one stderr line per retry, then the outcome', async () => {
+    api.failNext(2, { kind: 'status', status: 503 }, { method: 'GET' });
+    const run = await setup(['--url', 'https://example.com/hook']);
+    expect(run.code).toBe(0);
+    expect(lines(run.stderr)).toEqual([
+      'thunderphone-webhooks setup: ThunderPhone server error 503 on GET /v1/webhook: Service unavailable.; retrying (attempt 2 of 4)',
+      'thunderphone-webhooks setup: ThunderPhone server error 503 on GET /v1/webhook: Service unavailable.; retrying (attempt 3 of 4)',
+      expect.stringMatching(/^Webhook created: https:\/\/example\.com\/hook\./),
+    ]);
+    expect(run.stdout).toBe(`${api.state.webhook?.secret}\n`);
+  });
+
+  it('a dropped connection is announced the same way', async () => {
+    api.failNext(1, { kind: 'destroy' });
+    const run = await setup([]);
+    expect(run.code).toBe(0);
+    const [first] = lines(run.stderr);
+    expect(first).toMatch(/^thunderphone-webhooks setup: could not reach ThunderPhone at http:\/\/127\.0\.0\.1:\d+ for GET \/v1\/webhook( \([A-Z_]+\))?; retrying \(attempt 2 of 4\)$/);
+  });
+});
+
+describe('webhook URLs with credentials or a fragment', () => {
+  it.each([
+    ['https://alice:s3cr3tpw@example.com/x', /must not hold a user name or password/],
+    ['https://alice@example.com/x', /must not hold a user name or password/],
+    ['https://:s3cr3tpw@example.com/x', /must not hold a user name or password/],
+    ['https://example.com/x#s3cr3tpw', /must not have a #fragment/],
+    ['https://example.com/x#', /must not have a #fragment/],
+  ])('%s exits 2 with one line, echoing neither, before any request', async (url, message) => {
+    const run = await setup(['--url', url]);
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain('alice');
+    expect(run.stderr).not.toContain('s3cr3tpw');
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('a webhook already stored with credentials is shown without them', async () => {
+    const stored = 'https://alice:s3cr3tpw@old.example.com/hook';
+    api.state.webhook = { url: stored, secret: 'whsec_stored_secret_1', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+    const shown = await setup([]);
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toContain('Current webhook: https://[redacted]@old.example.com/hook');
+    const updated = await setup(['--url', 'https://new.example.com/hook']);
+    expect(updated.code).toBe(0);
+    expect(updated.stderr).toContain('https://[redacted]@old.example.com/hook -> https://new.example.com/hook');
+    for (const run of [shown, updated]) {
+      expect(run.stderr).not.toContain('alice');
+      expect(run.stderr).not.toContain('s3cr3tpw');
+    }
   });
 });

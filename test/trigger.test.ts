@@ -15,6 +15,7 @@ import { KNOWN_EVENT_TYPES } from '../src/core/event-types.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { ThunderPhoneEvent } from '../src/core/event-types.js';
 import { thunderphoneMiddleware } from '../src/node/middleware.js';
+import { DeliveryError, sampleData, sendDelivery } from '../src/sender/index.js';
 
 const SECRET = 'whsec_trigger_test_secret';
 const CONFIG = { prompt: 'You are the Acme Dental receptionist.', voice: 'en-US-James1', product: 'spark' as const };
@@ -187,12 +188,16 @@ describe('trigger when the receiver is missing or slow', () => {
     expect(stderr).toBe(`trigger: could not reach ${url}: connection refused — is the receiver running?\n`);
   });
 
-  it('a blocking reply slower than 2 s is shown with a warning', async () => {
+  it('a blocking reply slower than 2 s fails (exit 1), even when --timeout-ms waits for it', async () => {
     const { url } = await captureServer(JSON.stringify(CONFIG), 2200);
     const { code, stdout } = await run(['call.incoming', '--url', url, '--secret', SECRET, '--timeout-ms', '6000']);
-    expect(code).toBe(0);
-    expect(stdout).toContain('agent configuration: valid');
-    expect(stdout).toMatch(/warning: the reply took \d+ ms, slower than the 2 s ThunderPhone waits for call\.incoming/);
+    expect(code).toBe(1);
+    expect(stdout).toContain('status: 200');
+    expect(stdout).toContain(JSON.stringify(CONFIG, null, 2));
+    expect(stdout).toMatch(
+      /^agent configuration: valid, but ThunderPhone would not have waited: it would use the static agent \(the reply took \d+ ms; ThunderPhone waits 2 s for call\.incoming\)$/m,
+    );
+    expect(stdout).not.toContain('ThunderPhone would run the call with it');
   });
 
   it('by default it stops waiting for a blocking reply at 2 s, as ThunderPhone does', async () => {
@@ -281,8 +286,12 @@ describe('trigger usage errors (exit 2, one line)', () => {
     [['call.incoming', '--url', 'http://127.0.0.1:9/x'], 'trigger: no secret to sign with: pass --secret whsec_... or set THUNDERPHONE_WEBHOOK_SECRET\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', ''], 'trigger: --secret is empty; pass your whsec_... webhook secret\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', 'soon'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "soon"\n'],
+    // A negative number after a value-taking flag is its value, so the real check speaks.
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '-1'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "-1"\n'],
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '-2.5'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "-2.5"\n'],
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms=-1'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "-1"\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--data', 'missing.json'], 'trigger: cannot read --data missing.json: no such file\n'],
-    [['a', 'b', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET], 'trigger: expected one event type, got 2: a b\n'],
+    [['a', 'b', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET], 'trigger: expected one event type, got 2: "a b"\n'],
   ])('%j', async (argv, expected) => {
     const { code, stderr, stdout } = await run(argv);
     expect(code).toBe(2);
@@ -311,7 +320,172 @@ describe('trigger usage errors (exit 2, one line)', () => {
   it('an invalid URL', async () => {
     const { code, stderr } = await run(['call.complete', '--url', 'localhost:3000', '--secret', SECRET]);
     expect(code).toBe(2);
-    expect(stderr).toBe('trigger: --url localhost:3000 is not an http(s) URL (e.g. http://127.0.0.1:3000/thunderphone-webhook)\n');
+    expect(stderr).toBe('trigger: --url "localhost:3000" is not an http(s) URL (e.g. http://127.0.0.1:3000/thunderphone-webhook)\n');
+  });
+});
+
+describe('--data files in the shape of sampleEvent(type, overrides)', () => {
+  async function sent(file: string, content: string, argv: string[] = ['call.complete']) {
+    writeFileSync(join(tmp, file), content);
+    const { url, received } = await captureServer('{}');
+    const result = await run([...argv, '--url', url, '--secret', SECRET, '--data', file]);
+    const body = received[0]?.body.toString('utf8');
+    return { ...result, body, envelope: body === undefined ? undefined : (JSON.parse(body) as Record<string, unknown>) };
+  }
+
+  it('{"data": {...}} is deep-merged over the sample envelope: event_id and the rest of the data stay', async () => {
+    const { code, envelope } = await sent('env-override.json', '{"data":{"end_reason":"transfer"}}');
+    expect(code).toBe(0);
+    expect(envelope?.type).toBe('call.complete');
+    expect(envelope?.event_id).toMatch(/^evt_[0-9a-f]{24}$/);
+    expect(envelope?.data).toEqual({ ...sampleData('call.complete'), end_reason: 'transfer' });
+  });
+
+  it('{"event_id", "data"} sets the event_id too; arrays replace, nested objects merge', async () => {
+    const { code, envelope } = await sent(
+      'env-override-id.json',
+      JSON.stringify({ event_id: 'evt_from_file', data: { grade: { score: 12, detected_issues: ['rude'] } } }),
+      ['call.graded'],
+    );
+    expect(code).toBe(0);
+    const sample = sampleData('call.graded');
+    const grade = sample.grade as NonNullable<typeof sample.grade>;
+    expect(grade.detected_issues).toEqual([]);
+    expect(envelope?.event_id).toBe('evt_from_file');
+    expect(envelope?.data).toEqual({ ...sample, grade: { ...grade, score: 12, detected_issues: ['rude'] } });
+  });
+
+  it('--event-id still wins over the file', async () => {
+    writeFileSync(join(tmp, 'env-id.json'), '{"event_id":"evt_from_file"}');
+    const { url, received } = await captureServer('{}');
+    const { code } = await run(['call.complete', '--url', url, '--secret', SECRET, '--data', 'env-id.json', '--event-id', 'evt_flag']);
+    expect(code).toBe(0);
+    const envelope = JSON.parse((received[0] as Captured).body.toString('utf8')) as { event_id: string; data: unknown };
+    expect(envelope.event_id).toBe('evt_flag');
+    expect(envelope.data).toEqual(sampleData('call.complete'));
+  });
+
+  it('a file with other keys besides "data" is event data, merged over the sample data', async () => {
+    const { code, envelope } = await sent('mixed.json', '{"data":{"x":1},"end_reason":"transfer"}');
+    expect(code).toBe(0);
+    expect(envelope?.data).toEqual({ ...sampleData('call.complete'), data: { x: 1 }, end_reason: 'transfer' });
+  });
+
+  it('an envelope-shaped override for a type without a sample needs "data"', async () => {
+    const { code, stderr } = await sent('only-id.json', '{"event_id":"evt_1"}', ['alert.triggered']);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n').at(-1)).toBe('trigger: there is no sample for "alert.triggered"; give its data in the --data file ({"data": {...}})');
+    const ok = await sent('alert-env.json', '{"data":{"level":"high"}}', ['alert.triggered']);
+    expect(ok.code).toBe(0);
+    expect(ok.envelope).toMatchObject({ type: 'alert.triggered', data: { level: 'high' }, event_id: expect.stringMatching(/^evt_/) });
+  });
+
+  it('--help says exactly how a --data file is read', async () => {
+    const { stdout } = await run(['--help']);
+    const help = stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('with a top-level "type": the whole envelope, sent as it is');
+    expect(help).toContain('with only envelope keys ("data", "event_id"): deep-merged over the sample envelope (arrays replace), like sampleEvent(type, overrides) in thunderphone-webhooks/testing');
+    expect(help).toContain("anything else: merged over the sample's data");
+  });
+});
+
+describe('every error is one line', () => {
+  const oneLine = (text: string) => {
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.slice(0, -1)).not.toMatch(/[\r\n]/);
+  };
+
+  it('a --data file that is not JSON, spread over several lines (LF and CRLF)', async () => {
+    for (const [file, content] of [
+      ['multi-lf.json', '{"a": 1,\n"b": x}\n'],
+      ['multi-crlf.json', '{"a": 1,\r\n"b": x}\r\n'],
+    ] as const) {
+      writeFileSync(join(tmp, file), content);
+      const { code, stderr } = await run(['call.complete', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--data', file]);
+      expect(code).toBe(2);
+      oneLine(stderr);
+      expect(stderr).toMatch(new RegExp(`^trigger: --data ${file.replace('.', '\\.')} is not valid JSON: Unexpected token 'x'`));
+    }
+  });
+
+  it('quoted content is cut short', async () => {
+    writeFileSync(join(tmp, 'long-bad.json'), `{"a": "${'y'.repeat(5000)}",\n b}`);
+    const bad = await run(['call.complete', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--data', 'long-bad.json']);
+    expect(bad.code).toBe(2);
+    oneLine(bad.stderr);
+    expect(bad.stderr.length).toBeLessThan(400);
+
+    const long = await run(['call.complete', '--url', `not-a-url-${'z'.repeat(5000)}`, '--secret', SECRET]);
+    expect(long.code).toBe(2);
+    oneLine(long.stderr);
+    expect(long.stderr.length).toBeLessThan(400);
+    expect(long.stderr).toMatch(/^trigger: --url "not-a-url-z+…" is not an http\(s\) URL/);
+  });
+
+  it('values with line breaks are quoted with the breaks escaped', async () => {
+    const url = await run(['call.complete', '--url', 'not a url\nsecond line', '--secret', SECRET]);
+    expect(url.code).toBe(2);
+    oneLine(url.stderr);
+    expect(url.stderr).toContain('--url "not a url\\nsecond line" is not an http(s) URL');
+
+    const timeout = await run(['call.complete', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '5\n0']);
+    oneLine(timeout.stderr);
+
+    const extra = await run(['a\nb', 'c', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET]);
+    expect(extra.code).toBe(2);
+    oneLine(extra.stderr);
+  });
+
+  it('a warning about an unknown type with a line break in it', async () => {
+    writeFileSync(join(tmp, 'alert2.json'), '{"level":"high"}');
+    const { url } = await captureServer('{"ok":true}');
+    const { stderr } = await run(['alert\ntriggered', '--url', url, '--secret', SECRET, '--data', 'alert2.json']);
+    for (const line of stderr.trimEnd().split('\n')) expect(line).toMatch(/^trigger: /);
+  });
+});
+
+describe('the secret list in THUNDERPHONE_WEBHOOK_SECRET', () => {
+  it('spaces and tabs around entries are list formatting, not part of the secret', async () => {
+    const { code, stdout, stderr } = await run(['call.complete', '--url', receiverUrl], {
+      THUNDERPHONE_WEBHOOK_SECRET: ` \t${SECRET} ,  whsec_older_secret\t`,
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('status: 200');
+    expect(stdout).toContain('(the first of 2)');
+  });
+
+  it('an entry that is empty once trimmed is refused, wherever it is', async () => {
+    for (const value of [' , whsec_b', `${SECRET}, ,whsec_b`, '  ']) {
+      const { code, stderr } = await run(['call.complete', '--url', receiverUrl], { THUNDERPHONE_WEBHOOK_SECRET: value });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^trigger: THUNDERPHONE_WEBHOOK_SECRET has an empty entry \(#\d\); separate several secrets with single commas\n$/);
+    }
+  });
+
+  it('a --secret flag is used exactly as given, spaces included', async () => {
+    const { code, stdout, stderr } = await run(['call.complete', '--url', receiverUrl, '--secret', ` ${SECRET}`]);
+    expect(stderr).toMatch(/^trigger: warning: /);
+    expect(code).toBe(1);
+    expect(stdout).toContain('status: 401');
+  });
+});
+
+describe('URLs with credentials', () => {
+  it('--url with user:password@ is refused without echoing them', async () => {
+    const { code, stderr, stdout } = await run(['call.complete', '--url', 'http://alice:s3cr3tpw@127.0.0.1:9/x', '--secret', SECRET]);
+    expect(code).toBe(2);
+    expect(stderr).toBe('trigger: --url must not hold user:password@ (ThunderPhone sends no credentials in the URL); remove them\n');
+    expect(stdout).toBe('');
+  });
+
+  it('sendDelivery never quotes the credentials of a URL it cannot reach or parse', async () => {
+    const unreachable = await sendDelivery({ url: 'http://alice:s3cr3tpw@127.0.0.1:1/x', body: '{}', secret: SECRET }).catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(DeliveryError);
+    expect((unreachable as Error).message).toBe('could not reach http://[redacted]@127.0.0.1:1/x: connection refused — is the receiver running?');
+    const unparsable = await sendDelivery({ url: 'http://alice:s3cr3tpw@127.0.0.1:bad/x', body: '{}', secret: SECRET }).catch((e: unknown) => e);
+    expect((unparsable as Error).message).not.toContain('s3cr3tpw');
+    expect((unparsable as Error).message).toContain('[redacted]@');
   });
 });
 
@@ -328,6 +502,8 @@ describe('trigger --list and --help', () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^usage: thunderphone-webhooks trigger <type> --url URL/);
+    const help = stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('a blocking reply slower than the 2 s ThunderPhone waits, even when --timeout-ms lets trigger wait for it');
   });
 });
 

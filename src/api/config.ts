@@ -18,8 +18,27 @@ export interface ApiOptions {
   /** First backoff delay; it doubles on each retry (with jitter). Default 250. */
   retryDelayMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Called before each retry (after a 5xx, a network error or a timeout), e.g. to tell the user
+   * why nothing has happened yet. It may not change anything; if it throws, the error is ignored.
+   */
+  onRetry?: (info: RetryInfo) => void;
   /** Where THUNDERPHONE_API_KEY / THUNDERPHONE_API_URL are read from. Default `process.env`. */
   env?: Record<string, string | undefined>;
+}
+
+export interface RetryInfo {
+  /** The attempt about to be sent: 2 for the first retry. */
+  attempt: number;
+  /** 1 + retries. */
+  maxAttempts: number;
+  method: string;
+  path: string;
+  /** How long until it is sent. */
+  delayMs: number;
+  /** What went wrong with the previous attempt, one line, without an attempt count. */
+  reason: string;
+  error: ThunderPhoneApiError;
 }
 
 export interface ApiConfig {
@@ -29,6 +48,7 @@ export interface ApiConfig {
   retries: number;
   retryDelayMs: number;
   fetch: typeof fetch;
+  onRetry: ((info: RetryInfo) => void) | undefined;
 }
 
 export function resolveConfig(options: ApiOptions = {}): ApiConfig {
@@ -40,6 +60,7 @@ export function resolveConfig(options: ApiOptions = {}): ApiConfig {
     retries: Math.floor(nonNegative(options.retries, DEFAULT_RETRIES, 'retries', 0)),
     retryDelayMs: nonNegative(options.retryDelayMs, DEFAULT_RETRY_DELAY_MS, 'retryDelayMs', 0),
     fetch: options.fetch ?? globalThis.fetch,
+    onRetry: options.onRetry,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ApiConfig } from './config.js';
+import type { ApiConfig, RetryInfo } from './config.js';
 import { ThunderPhoneApiError } from './errors.js';
 import { errorDetail } from './response-detail.js';
 import { plural, statusError } from './status-error.js';
@@ -24,12 +24,27 @@ export async function requestJson(config: ApiConfig, request: ApiRequest): Promi
       return await attemptOnce(config, request, attempt);
     } catch (error) {
       if (!isRetryable(error) || attempt >= maxAttempts) throw error;
-      await sleep(backoffMs(config.retryDelayMs, attempt));
+      const delayMs = backoffMs(config.retryDelayMs, attempt);
+      announceRetry(config, { attempt: attempt + 1, maxAttempts, method: request.method, path: request.path, delayMs, reason: withoutAttempts(error.message), error });
+      await sleep(delayMs);
     }
   }
 }
 
-function isRetryable(error: unknown): boolean {
+function announceRetry(config: ApiConfig, info: RetryInfo): void {
+  try {
+    config.onRetry?.(info);
+  } catch {
+    // Only a notice; the retry matters more.
+  }
+}
+
+// The messages count attempts ("after 1 attempt", "(1 attempt)"); a retry notice has its own count.
+function withoutAttempts(message: string): string {
+  return message.replace(/ after \d+ attempts?(?=:|$)/, '').replace(/ \(\d+ attempts?\)$/, '');
+}
+
+function isRetryable(error: unknown): error is ThunderPhoneApiError {
   return (
     error instanceof ThunderPhoneApiError &&
     (error.code === 'server_error' || error.code === 'network_error' || error.code === 'timeout')

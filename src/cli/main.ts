@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { processIO, type CliIO, type Command } from './io.js';
+import { quote, reasonOf } from './one-line.js';
 
 const USAGE = `usage: thunderphone-webhooks <command> [flags]
 
@@ -25,7 +26,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    io.stderr.write(`thunderphone-webhooks: unknown command "${name}"\n\n${USAGE}`);
+    io.stderr.write(`thunderphone-webhooks: unknown command ${quote(name)}\n\n${USAGE}`);
     return 2;
   }
   return (await load())(rest, io);
@@ -37,7 +38,8 @@ main(process.argv.slice(2), processIO()).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`thunderphone-webhooks: ${error instanceof Error ? error.message : String(error)}\n`);
+    // An error no command expected: still one line, and no stack trace.
+    process.stderr.write(`thunderphone-webhooks: ${reasonOf(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,5 +1,6 @@
 import { isBlockingType } from '../core/event-types.js';
 import type { AnyHandler, HeaderRecord } from '../core/receiver.js';
+import { ExpectedError } from './expected-error.js';
 
 /** ThunderPhone waits 30 s for a non-blocking event; give up a little before, so the 500 reaches it. */
 export const FORWARD_TIMEOUT_MS = 25_000;
@@ -61,8 +62,11 @@ export function createForwarder(target: URL): AnyHandler {
   };
 }
 
-export class ForwardError extends Error {
-  override name = 'ForwardError';
+/** The app behind --forward-to failed; logged as one line with the reason (see ExpectedError). */
+export class ForwardError extends ExpectedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ForwardError', message, options);
+  }
 }
 
 /** The delivery's headers minus hop-by-hop ones; repeated headers stay repeated. */

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../core/logger.js';
 import type { AnyHandler, HandlerMap, Receiver } from '../core/receiver.js';
+import { ExpectedError } from './expected-error.js';
+import { describeLoadError } from './load-error.js';
 
 /** What a setup function in a handlers module receives: the receiver's registration methods. */
 export interface HandlerRegistrar {
@@ -17,8 +19,10 @@ export type HandlerSetup = (receiver: HandlerRegistrar) => unknown;
 export type LoadedHandlers = { kind: 'map'; handlers: HandlerMap } | { kind: 'setup'; setup: HandlerSetup };
 
 /** A handlers module that cannot be used; the message is one line for the terminal. */
-export class HandlersModuleError extends Error {
-  override name = 'HandlersModuleError';
+export class HandlersModuleError extends ExpectedError {
+  constructor(message: string) {
+    super('HandlersModuleError', message);
+  }
 }
 
 const FORMS =
@@ -35,7 +39,7 @@ export async function loadHandlersModule(specifier: string, cwd: string): Promis
   try {
     namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new HandlersModuleError(`could not load handlers module ${file}: ${firstLine(error)}`);
+    throw new HandlersModuleError(`could not load handlers module ${file}: ${describeLoadError(error, file)}`);
   }
   return findHandlers(namespace, file);
 }
@@ -114,7 +118,7 @@ export async function installHandlers(
     try {
       await loaded.setup(registrar);
     } catch (error) {
-      throw new HandlersModuleError(`the handlers module's setup function threw: ${firstLine(error)}`);
+      throw new HandlersModuleError(`the handlers module's setup function threw: ${describeLoadError(error)}`);
     }
     if (registered.length === 0) {
       throw new HandlersModuleError(`the handlers module's setup function registered no handlers: call receiver.on(type, handler) or receiver.onAny(handler)`);
@@ -139,9 +143,4 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
 }

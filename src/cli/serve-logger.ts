@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import { oneLine } from './one-line.js';
 
 const PREFIX = '[thunderphone-webhooks]';
 
@@ -9,7 +10,7 @@ const PREFIX = '[thunderphone-webhooks]';
 export function createStreamLogger(stream: { write(chunk: string): unknown }, options: { verbose?: boolean } = {}): Logger {
   const write = (level: string) => (message: string, meta?: Record<string, unknown>) => {
     const tail = meta && Object.keys(meta).length > 0 ? ` ${safeJson(meta)}` : '';
-    stream.write(`${PREFIX} ${level}: ${message}${tail}\n`);
+    stream.write(`${oneLine(`${PREFIX} ${level}: ${message}${tail}`)}\n`);
   };
   const quiet = () => {};
   return {

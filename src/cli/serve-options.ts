@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 import { parseByteLimit } from '../core/limits.js';
+import { hasUrlCredentials, hideUrlCredentials } from '../sender/url-credentials.js';
+import { attachNegativeValues } from './args.js';
+import { quote, reasonOf } from './one-line.js';
+import { SECRET_ENV, splitSecretList } from './secret-list.js';
 
-export const SECRET_ENV = 'THUNDERPHONE_WEBHOOK_SECRET';
+export { SECRET_ENV } from './secret-list.js';
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PATH = '/thunderphone-webhook';
@@ -17,8 +21,9 @@ flags:
   --host HOST         address to bind (default ${DEFAULT_HOST})
   --path PATH         where webhooks are accepted (default ${DEFAULT_PATH}); GET ${HEALTH_PATH} is the health check
   --secret whsec_...  webhook secret; repeat for several during rotation
-                      (default: ${SECRET_ENV}, comma-separated for several;
-                      with neither, a development secret is generated and printed)
+                      (default: ${SECRET_ENV}, comma-separated for several, spaces
+                      around each ignored; with neither, a development secret is generated
+                      and printed). A --secret value is used exactly as given.
   --handlers FILE     module exporting handlers: a default or named "handlers" export that maps
                       event types (or "*") to functions, or a function (receiver) => void
   --forward-to URL    re-POST each verified delivery, byte for byte with its headers, to your app
@@ -44,41 +49,38 @@ export interface ServeOptions {
 
 export type ParsedServeArgs = { kind: 'help' } | { kind: 'options'; options: ServeOptions } | { kind: 'error'; message: string };
 
+const FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  path: { type: 'string' },
+  secret: { type: 'string', multiple: true },
+  handlers: { type: 'string' },
+  'forward-to': { type: 'string' },
+  'deadline-ms': { type: 'string' },
+  limit: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Reads flags and the environment. Every mistake becomes one line, never an exception. */
 export function parseServeArgs(argv: string[], env: Record<string, string | undefined>): ParsedServeArgs {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        path: { type: 'string' },
-        secret: { type: 'string', multiple: true },
-        handlers: { type: 'string' },
-        'forward-to': { type: 'string' },
-        'deadline-ms': { type: 'string' },
-        limit: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseArgs({ args: attachNegativeValues(argv, FLAGS), strict: true, allowPositionals: false, options: FLAGS }));
   } catch (error) {
-    return fail(firstLine(error));
+    return fail(reasonOf(error));
   }
   if (values.help) return { kind: 'help' };
 
   const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
-  if (port === undefined) return fail(`--port must be an integer from 0 to 65535, got ${JSON.stringify(values.port)}`);
+  if (port === undefined) return fail(`--port must be an integer from 0 to 65535, got ${quote(values.port ?? "")}`);
 
   const host = values.host ?? DEFAULT_HOST;
   if (host.trim() === '') return fail('--host must not be empty');
 
   const path = values.path ?? DEFAULT_PATH;
   if (!path.startsWith('/') || /[?#\s]/.test(path)) {
-    return fail(`--path must start with "/" and hold no "?", "#" or spaces, got ${JSON.stringify(path)}`);
+    return fail(`--path must start with "/" and hold no "?", "#" or spaces, got ${quote(path)}`);
   }
   if (path === HEALTH_PATH) return fail(`--path ${HEALTH_PATH} is taken by the health check; choose another path`);
 
@@ -93,15 +95,15 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
   let forwardTo: URL | undefined;
   if (values['forward-to'] !== undefined) {
     forwardTo = parseHttpUrl(values['forward-to']);
-    if (!forwardTo) return fail(`--forward-to must be an http:// or https:// URL, got ${JSON.stringify(values['forward-to'])}`);
+    if (!forwardTo) return fail(`--forward-to must be an http:// or https:// URL, got ${quote(hideUrlCredentials(values['forward-to']))}`);
     // fetch refuses them, and they would end up in logs.
-    if (forwardTo.username !== '' || forwardTo.password !== '') return fail('--forward-to must not hold user:password@; use a URL without credentials');
+    if (hasUrlCredentials(forwardTo)) return fail('--forward-to must not hold user:password@; use a URL without credentials');
   }
 
   let deadlineMs: number | undefined;
   if (values['deadline-ms'] !== undefined) {
     deadlineMs = /^\s*\d+(\.\d+)?\s*$/.test(values['deadline-ms']) ? Number(values['deadline-ms']) : NaN;
-    if (!(deadlineMs > 0)) return fail(`--deadline-ms must be a positive number of milliseconds, got ${JSON.stringify(values['deadline-ms'])}`);
+    if (!(deadlineMs > 0)) return fail(`--deadline-ms must be a positive number of milliseconds, got ${quote(values['deadline-ms'])}`);
   }
 
   let limit: number | undefined;
@@ -109,7 +111,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     try {
       limit = parseByteLimit(values.limit);
     } catch {
-      return fail(`--limit must be a positive byte count or a size like "512kb" or "1mb", got ${JSON.stringify(values.limit)}`);
+      return fail(`--limit must be a positive byte count or a size like "512kb" or "1mb", got ${quote(values.limit)}`);
     }
   }
 
@@ -154,13 +156,6 @@ function readSecrets(flags: string[] | undefined, env: Record<string, string | u
   if (fromEnv.length === 0) {
     return `${SECRET_ENV} is set but empty; set it to your whsec_... webhook secret, or unset it to use a generated development secret`;
   }
-  const list = fromEnv.split(',');
-  const empty = list.findIndex((s) => s.length === 0);
-  if (empty >= 0) return `${SECRET_ENV} has an empty entry (#${empty + 1}); separate several secrets with single commas`;
-  return list;
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
+  const list = splitSecretList(fromEnv);
+  return 'problem' in list ? list.problem : list.secrets;
 }

@@ -8,6 +8,10 @@ import { thunderphoneMiddleware } from '../node/middleware.js';
 import { HEALTH_PATH } from './serve-options.js';
 
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** How long a client may take to send its headers (Node's default: 60 s). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** How long a client may take to send its whole request, body included (Node's default: 300 s). */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface StartServerOptions {
   host: string;
@@ -15,12 +19,18 @@ export interface StartServerOptions {
   path: string;
   core: RequestHandlerCore;
   logger: Logger;
+  /** Default HEADERS_TIMEOUT_MS; shorter values are for tests. */
+  headersTimeoutMs?: number;
+  /** Default REQUEST_TIMEOUT_MS; at least headersTimeoutMs. */
+  requestTimeoutMs?: number;
 }
 
 export interface RunningServer {
   /** `http://HOST:PORT/PATH` with the port actually bound. */
   url: string;
   port: number;
+  /** The bounds on slow clients, as the HTTP server has them; a client past them gets 408. */
+  timeouts: { headersTimeoutMs: number; requestTimeoutMs: number };
   inFlight(): number;
   /**
    * Stops accepting connections, lets in-flight requests finish, then resolves. After
@@ -42,13 +52,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     server.closeAllConnections();
   };
 
-  const server = createServer((req, res) => {
+  // A half-sent request must not hold a connection for Node's default 5 minutes. Node checks
+  // these bounds every connectionsCheckingInterval (default 30 s), so check more often too.
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout);
+  const bounds = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeout / 4)) };
+
+  const server = createServer(bounds, (req, res) => {
     active.add(res);
     if (closing) res.setHeader('connection', 'close');
     const path = pathOf(req);
     res.once('close', () => {
       active.delete(res);
-      options.logger.info(`${req.method ?? '?'} ${path} -> ${res.statusCode}`);
+      // A client cut off by the timeouts above (Node answers it 408 itself) got no reply from us.
+      options.logger.info(`${req.method ?? '?'} ${path} -> ${res.headersSent ? res.statusCode : 'closed before a reply'}`);
       if (closing) server.closeIdleConnections();
     });
     route(req, res, path).catch((error: unknown) => {
@@ -79,6 +96,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     url: `http://${hostForUrl(options.host)}:${port}${options.path}`,
     port,
+    timeouts: { headersTimeoutMs: server.headersTimeout, requestTimeoutMs: server.requestTimeout },
     inFlight: () => active.size,
     close(timeoutMs = SHUTDOWN_TIMEOUT_MS) {
       closing ??= new Promise((resolve) => {

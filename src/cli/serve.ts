@@ -1,6 +1,7 @@
 import { createReceiver } from '../core/create-receiver.js';
 import type { Receiver } from '../core/receiver.js';
 import type { CliIO } from './io.js';
+import { oneLineWriter, reasonOf } from './one-line.js';
 import { devSecretNotice, generateDevSecret } from './serve-dev-secret.js';
 import { createForwarder } from './serve-forward.js';
 import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
@@ -32,7 +33,9 @@ const THUNDERPHONE_BLOCKING_WAIT_MS = 2000;
 const LINGER_GRACE_MS = 2000;
 
 /** `thunderphone-webhooks serve`: resolves with the exit code once the server has shut down. */
-export async function runServe(argv: string[], io: ServeIO): Promise<number> {
+export async function runServe(argv: string[], given: ServeIO): Promise<number> {
+  // Every stderr line passes through here: a message may quote an argument, a path or an error.
+  const io: ServeIO = { ...given, stderr: oneLineWriter(given.stderr) };
   const parsed = parseServeArgs(argv, io.env);
   if (parsed.kind === 'help') {
     io.stdout.write(SERVE_USAGE);
@@ -87,7 +90,8 @@ export async function runServe(argv: string[], io: ServeIO): Promise<number> {
   const stop = listenForStop(io.signals ?? process);
   io.stderr.write(`${describeMode(options, registered)}\n`);
   io.stderr.write(`listening on ${server.url}\n`);
-  if (devSecret !== undefined) io.stderr.write(devSecretNotice(devSecret, server.url));
+  // Several lines on purpose, all composed here from values already checked.
+  if (devSecret !== undefined) given.stderr.write(devSecretNotice(devSecret, server.url));
 
   try {
     const signal = await stop.first;
@@ -175,6 +179,5 @@ function listenFailure(error: unknown, options: ServeOptions): string {
 }
 
 function withoutPrefix(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return (message.split('\n')[0] ?? message).replace(/^thunderphone-webhooks: /, '');
+  return reasonOf(error).replace(/^thunderphone-webhooks: /, '');
 }

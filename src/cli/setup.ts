@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { attachNegativeValues } from './args.js';
 import type { CliIO } from './io.js';
+import { oneLine } from './one-line.js';
 import {
   ensureWebhookUrl,
   getWebhook,
@@ -7,6 +9,7 @@ import {
   type ApiOptions,
   type EnsureWebhookResult,
 } from '../api/index.js';
+import { hideUrlCredentials } from '../api/url.js';
 
 const USAGE = `usage: thunderphone-webhooks setup [--url URL] [--api-key KEY] [--force]
 
@@ -17,7 +20,8 @@ If URL is already set, nothing is sent and the current secret is printed.
 Without --url, shows the current webhook and prints its secret.
 
 flags:
-  --url URL       https:// URL (http:// only for localhost, 127.0.0.1 and [::1])
+  --url URL       https:// URL (http:// only for localhost, 127.0.0.1 and [::1]), without
+                  user:password@ or a #fragment
   --api-key KEY   an sk_live_ key of an admin or owner; defaults to THUNDERPHONE_API_KEY
                   (prefer the variable: a flag shows up in shell history and process lists)
   --force         set the URL even if it is already set; ThunderPhone then issues a NEW
@@ -27,6 +31,9 @@ flags:
 environment:
   THUNDERPHONE_API_KEY   API key used when --api-key is not given
   THUNDERPHONE_API_URL   API base URL (default https://api.thunderphone.com)
+
+Each request waits up to 10 s and is retried up to 3 times after a timeout, a network error
+or a 5xx; every retry is announced on stderr.
 `;
 
 const PREFIX = 'thunderphone-webhooks setup:';
@@ -44,7 +51,7 @@ export async function runSetup(argv: string[], io: CliIO): Promise<number> {
   try {
     flags = parseFlags(argv);
   } catch (error) {
-    io.stderr.write(`${PREFIX} ${usageProblem(error)} (see --help)\n`);
+    say(io, `${PREFIX} ${usageProblem(error)} (see --help)`);
     return 2;
   }
   if (flags.help) {
@@ -52,36 +59,36 @@ export async function runSetup(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (flags.force && flags.url === undefined) {
-    io.stderr.write(`${PREFIX} --force needs --url (see --help)\n`);
+    say(io, `${PREFIX} --force needs --url (see --help)`);
     return 2;
   }
 
-  const options: ApiOptions = { env: io.env };
+  const options: ApiOptions = {
+    env: io.env,
+    onRetry: ({ reason, attempt, maxAttempts }) => say(io, `${PREFIX} ${reason}; retrying (attempt ${attempt} of ${maxAttempts})`),
+  };
   if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
   try {
     if (flags.url === undefined) return await showCurrent(io, options);
     const result = await ensureWebhookUrl(flags.url, { ...options, force: flags.force });
-    io.stderr.write(`${summary(result)}\n`);
+    say(io, summary(result));
     io.stdout.write(`${result.webhook.secret}\n`);
     return 0;
   } catch (error) {
-    io.stderr.write(`${PREFIX} ${describeFailure(error, flags.apiKey !== undefined)}\n`);
+    say(io, `${PREFIX} ${describeFailure(error, flags.apiKey !== undefined)}`);
     return error instanceof ThunderPhoneApiError && error.code === 'invalid_url' ? 2 : 1;
   }
 }
 
+const FLAGS = {
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  force: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 function parseFlags(argv: string[]): SetupFlags {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      url: { type: 'string' },
-      'api-key': { type: 'string' },
-      force: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values } = parseArgs({ args: attachNegativeValues(argv, FLAGS), strict: true, allowPositionals: false, options: FLAGS });
   return { url: values.url, apiKey: values['api-key'], force: values.force === true, help: values.help === true };
 }
 
@@ -90,7 +97,7 @@ function usageProblem(error: unknown): string {
   if ((error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     return 'unexpected argument: setup takes only flags (a value needs its flag, e.g. --url URL or --api-key KEY)';
   }
-  return oneLine(error);
+  return messageOf(error);
 }
 
 async function showCurrent(io: CliIO, options: ApiOptions): Promise<number> {
@@ -100,12 +107,16 @@ async function showCurrent(io: CliIO, options: ApiOptions): Promise<number> {
     return 0;
   }
   const updated = webhook.updated_at ? ` (updated ${webhook.updated_at})` : '';
-  io.stderr.write(`Current webhook: ${webhook.url}${updated}. Its signing secret is on stdout.\n`);
+  say(io, `Current webhook: ${hideUrlCredentials(webhook.url)}${updated}. Its signing secret is on stdout.`);
   io.stdout.write(`${webhook.secret}\n`);
   return 0;
 }
 
-function summary({ webhook, changed, previousUrl }: EnsureWebhookResult): string {
+// URLs come back from ThunderPhone, where another tool may have stored one with credentials.
+function summary(result: EnsureWebhookResult): string {
+  const { changed } = result;
+  const webhook = { url: hideUrlCredentials(result.webhook.url) };
+  const previousUrl = result.previousUrl === undefined ? undefined : hideUrlCredentials(result.previousUrl);
   switch (changed) {
     case 'created':
       return `Webhook created: ${webhook.url}. Its new signing secret is on stdout; give it to your receiver as THUNDERPHONE_WEBHOOK_SECRET.`;
@@ -125,9 +136,9 @@ function summary({ webhook, changed, previousUrl }: EnsureWebhookResult): string
 }
 
 function describeFailure(error: unknown, keyFromFlag: boolean): string {
-  if (!(error instanceof ThunderPhoneApiError)) return oneLine(error);
+  if (!(error instanceof ThunderPhoneApiError)) return messageOf(error);
   if (error.code === 'unauthorized' && keyFromFlag) {
-    return oneLine(error).replace('check THUNDERPHONE_API_KEY', 'check --api-key');
+    return messageOf(error).replace('check THUNDERPHONE_API_KEY', 'check --api-key');
   }
   if (error.code === 'missing_api_key') {
     return 'no API key: set THUNDERPHONE_API_KEY or pass --api-key (an sk_live_ key of an admin or owner)';
@@ -137,10 +148,15 @@ function describeFailure(error: unknown, keyFromFlag: boolean): string {
   const hint = mayHaveRotated
     ? '; ThunderPhone may have rotated the secret anyway: run "thunderphone-webhooks setup" without --url to read the current one'
     : '';
-  return `${oneLine(error)}${hint}`;
+  return `${messageOf(error)}${hint}`;
 }
 
-function oneLine(error: unknown): string {
+function messageOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s+/g, ' ').trim();
+}
+
+/** Every stderr line goes through here, so none can break across lines. */
+function say(io: CliIO, line: string): void {
+  io.stderr.write(`${oneLine(line)}\n`);
 }

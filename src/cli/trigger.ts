@@ -7,12 +7,18 @@ import { warnAboutSecrets } from '../core/secrets.js';
 import {
   DeliveryError,
   EVENT_DESCRIPTIONS,
+  hasUrlCredentials,
+  hideUrlCredentials,
   composeEnvelope,
   reportDelivery,
   sendDelivery,
   toWireBody,
 } from '../sender/index.js';
+import { attachNegativeValues } from './args.js';
+import { ExpectedError } from './expected-error.js';
 import type { CliIO } from './io.js';
+import { MAX_REASON, oneLineWriter, quote, reasonOf } from './one-line.js';
+import { SECRET_ENV, splitSecretList } from './secret-list.js';
 
 const USAGE = `usage: thunderphone-webhooks trigger <type> --url URL [--secret S] [--data file.json] [--event-id ID] [--timeout-ms N]
        thunderphone-webhooks trigger --list
@@ -22,17 +28,26 @@ X-ThunderPhone-Signature over the exact bytes) and says what ThunderPhone would 
 
 flags:
   --url URL        where to POST, e.g. http://127.0.0.1:3000/thunderphone-webhook (required)
-  --secret S       the whsec_... secret to sign with; default THUNDERPHONE_WEBHOOK_SECRET
-                   (the first one when it is a comma-separated list)
-  --data FILE      JSON merged over the sample's data, or a whole {"type", "data"} envelope
+  --secret S       the whsec_... secret to sign with, exactly as given; default
+                   THUNDERPHONE_WEBHOOK_SECRET (the first one when it is a comma-separated
+                   list; spaces and tabs around each entry are ignored)
+  --data FILE      a JSON object, read one of three ways:
+                   - with a top-level "type": the whole envelope, sent as it is;
+                   - with only envelope keys ("data", "event_id"): deep-merged over the
+                     sample envelope (arrays replace), like sampleEvent(type, overrides) in
+                     thunderphone-webhooks/testing;
+                   - anything else: merged over the sample's data.
   --event-id ID    the event_id to send (default: a new random evt_... id)
   --timeout-ms N   how long to wait for the reply (default 2000 for blocking events, as
                    ThunderPhone does, 30000 otherwise)
   --list           print the event types there are samples for
   -h, --help       print this help
 
-exit status: 0 when the reply is 2xx (and, for a blocking event, a valid agent configuration
-or {}), 1 otherwise, 2 for a usage error.
+exit status: 0 when the reply is 2xx and, for a blocking event, a valid agent configuration
+or {} that came within the 2 s ThunderPhone waits; 1 otherwise, including a non-2xx, no reply,
+an invalid configuration, or a blocking reply slower than the 2 s ThunderPhone waits, even when
+--timeout-ms lets trigger wait for it (ThunderPhone would have used the static agent);
+2 for a usage error.
 `;
 
 const FLAGS = {
@@ -45,20 +60,24 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const SECRET_ENV = 'THUNDERPHONE_WEBHOOK_SECRET';
-
-class UsageError extends Error {}
+class UsageError extends ExpectedError {
+  constructor(message: string) {
+    super('UsageError', message);
+  }
+}
 
 export async function runTrigger(argv: string[], io: CliIO): Promise<number> {
+  // Every stderr line passes through here: a message may quote a file, an argument or an error.
+  const say: CliIO = { ...io, stderr: oneLineWriter(io.stderr) };
   try {
-    return await trigger(argv, io);
+    return await trigger(argv, say);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`trigger: ${error.message}\n`);
+      say.stderr.write(`trigger: ${error.message}\n`);
       return 2;
     }
     if (error instanceof DeliveryError) {
-      io.stderr.write(`trigger: ${error.message}\n`);
+      say.stderr.write(`trigger: ${error.message}\n`);
       return 1;
     }
     throw error;
@@ -75,7 +94,7 @@ async function trigger(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(listTypes());
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`expected one event type, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1) throw new UsageError(`expected one event type, got ${positionals.length}: ${quote(positionals.join(' '))}`);
   const requested = positionals[0];
   if (values.url === undefined) throw new UsageError('--url is required, e.g. --url http://127.0.0.1:3000/thunderphone-webhook');
   checkUrl(values.url);
@@ -85,7 +104,7 @@ async function trigger(argv: string[], io: CliIO): Promise<number> {
   const userJson = values.data === undefined ? undefined : await readJsonFile(resolve(io.cwd, values.data), values.data);
 
   if (requested !== undefined && !isKnownType(requested)) {
-    io.stderr.write(`trigger: warning: "${requested}" is not an event type this version knows; sending it anyway, since ThunderPhone may add types\n`);
+    io.stderr.write(`trigger: warning: ${quote(requested)} is not an event type this version knows; sending it anyway, since ThunderPhone may add types\n`);
   }
   const envelope = compose(requested, userJson, values['event-id']);
   const body = toWireBody(envelope);
@@ -112,7 +131,7 @@ async function trigger(argv: string[], io: CliIO): Promise<number> {
 
 function parseFlags(argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+    return parseArgs({ args: attachNegativeValues(argv, FLAGS), options: FLAGS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(describeParseError(error));
   }
@@ -124,7 +143,7 @@ function describeParseError(error: unknown): string {
   const flag = /'(-[^' ]*)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag${flag ? ` ${flag}` : ''} (see "thunderphone-webhooks trigger --help")`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${flag ?? 'a flag'} needs a value`;
-  return message.split('\n')[0] as string;
+  return reasonOf(message);
 }
 
 function listTypes(): string {
@@ -135,7 +154,7 @@ function listTypes(): string {
   }).join('');
 }
 
-// Read as serve reads it (split on commas, nothing trimmed), so both sides use the same key.
+// Read as serve reads it (see splitSecretList), so both sides use the same key.
 function pickSecret(flag: string | undefined, io: CliIO): { value: string; source: string } {
   if (flag !== undefined) {
     if (flag === '') throw new UsageError('--secret is empty; pass your whsec_... webhook secret');
@@ -145,28 +164,31 @@ function pickSecret(flag: string | undefined, io: CliIO): { value: string; sourc
   if (fromEnv === undefined || fromEnv === '') {
     throw new UsageError(`no secret to sign with: pass --secret whsec_... or set ${SECRET_ENV}`);
   }
-  const list = fromEnv.split(',');
-  const first = list[0] as string;
-  if (first === '') throw new UsageError(`${SECRET_ENV} starts with an empty entry; separate several secrets with single commas`);
-  return { value: first, source: list.length > 1 ? `${SECRET_ENV} (the first of ${list.length})` : SECRET_ENV };
+  const list = splitSecretList(fromEnv);
+  if ('problem' in list) throw new UsageError(list.problem);
+  const [first] = list.secrets as [string, ...string[]];
+  return { value: first, source: list.secrets.length > 1 ? `${SECRET_ENV} (the first of ${list.secrets.length})` : SECRET_ENV };
 }
 
 function checkUrl(text: string): void {
-  let protocol: string | undefined;
+  let url: URL | undefined;
   try {
-    protocol = new URL(text).protocol;
+    url = new URL(text);
   } catch {
-    protocol = undefined;
+    url = undefined;
   }
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new UsageError(`--url ${text} is not an http(s) URL (e.g. http://127.0.0.1:3000/thunderphone-webhook)`);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UsageError(`--url ${quote(hideUrlCredentials(text))} is not an http(s) URL (e.g. http://127.0.0.1:3000/thunderphone-webhook)`);
+  }
+  if (hasUrlCredentials(url)) {
+    throw new UsageError('--url must not hold user:password@ (ThunderPhone sends no credentials in the URL); remove them');
   }
 }
 
 function parseTimeout(text: string): number {
   const ms = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(ms) || ms <= 0) {
-    throw new UsageError(`--timeout-ms must be a positive whole number of milliseconds, got "${text}"`);
+    throw new UsageError(`--timeout-ms must be a positive whole number of milliseconds, got ${quote(text)}`);
   }
   return ms;
 }
@@ -177,12 +199,12 @@ async function readJsonFile(path: string, shown: string): Promise<unknown> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new UsageError(`cannot read --data ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String((error as Error).message)}`);
+    throw new UsageError(`cannot read --data ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : reasonOf(error)}`);
   }
   try {
     return parseJsonLossless(text.replace(/^\uFEFF/, ''), { bigint: true });
   } catch (error) {
-    throw new UsageError(`--data ${shown} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`--data ${shown} is not valid JSON: ${reasonOf(error, MAX_REASON)}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { toBytes } from '../core/bytes.js';
 import { DeliveryError, networkError } from './errors.js';
 import { buildResult, type DeliveryResult, type RawReply } from './result.js';
 import { defaultTimeoutMs } from './timeouts.js';
+import { hideUrlCredentials } from './url-credentials.js';
 import { deliveryHeaders, typeOfBody } from './wire.js';
 
 export interface SendOptions {
@@ -40,10 +41,10 @@ function parseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new DeliveryError('ERR_INVALID_URL', `"${text}" is not a valid URL (expected e.g. http://127.0.0.1:3000/thunderphone-webhook)`);
+    throw new DeliveryError('ERR_INVALID_URL', `${JSON.stringify(hideUrlCredentials(text))} is not a valid URL (expected e.g. http://127.0.0.1:3000/thunderphone-webhook)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new DeliveryError('ERR_INVALID_URL', `${text} is not an http(s) URL`);
+    throw new DeliveryError('ERR_INVALID_URL', `${hideUrlCredentials(url.href)} is not an http(s) URL`);
   }
   return url;
 }
@@ -51,6 +52,7 @@ function parseUrl(text: string): URL {
 // A fresh connection per delivery (agent: false), so no pooled socket keeps a CLI alive.
 function post(url: URL, body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<RawReply | 'timeout'> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const shown = hideUrlCredentials(url.href);
   return new Promise((resolve, reject) => {
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -65,19 +67,19 @@ function post(url: URL, body: Uint8Array, headers: Record<string, string>, timeo
       req = send(url, { method: 'POST', headers, agent: false }, (res) => {
         readReply(res).then(
           (reply) => finish(() => resolve(reply)),
-          (error: unknown) => finish(() => reject(networkError(url.href, error))),
+          (error: unknown) => finish(() => reject(networkError(shown, error))),
         );
       });
     } catch (error) {
       // Node refuses some requests before sending, e.g. a header value with a newline in it.
-      reject(new DeliveryError('ERR_INVALID_REQUEST', `could not send to ${url.href}: ${(error as Error).message}`, { cause: error }));
+      reject(new DeliveryError('ERR_INVALID_REQUEST', `could not send to ${shown}: ${(error as Error).message}`, { cause: error }));
       return;
     }
     timer = setTimeout(() => {
       finish(() => resolve('timeout'));
       req.destroy();
     }, timeoutMs);
-    req.on('error', (error) => finish(() => reject(networkError(url.href, error))));
+    req.on('error', (error) => finish(() => reject(networkError(shown, error))));
     req.end(body);
   });
 }

@@ -9,3 +9,4 @@ export { BLOCKING_WAIT_MS, NON_BLOCKING_WAIT_MS, defaultTimeoutMs } from './time
 export { composeEnvelope } from './compose.js';
 export { reportDelivery, type DeliveryReport } from './report.js';
 export { EVENT_DESCRIPTIONS } from './catalogue.js';
+export { hideUrlCredentials, hasUrlCredentials } from './url-credentials.js';

@@ -2,12 +2,16 @@ import type { DeliveryResult } from './result.js';
 import { BLOCKING_WAIT_MS } from './timeouts.js';
 
 export interface DeliveryReport {
-  /** 2xx in time, and for a blocking event a reply ThunderPhone can use (a config or {}). */
+  /**
+   * 2xx in time, and for a blocking event a reply ThunderPhone can use (a config or {}) that came
+   * within the 2 s ThunderPhone waits: a slower one is a failure even when the caller waited.
+   */
   ok: boolean;
   lines: string[];
 }
 
 const MAX_SHOWN = 4000;
+const MAX_REASON = 300;
 
 /** Human-readable lines saying what came back and what ThunderPhone would do with it. */
 export function reportDelivery(result: DeliveryResult): DeliveryReport {
@@ -28,18 +32,18 @@ export function reportDelivery(result: DeliveryResult): DeliveryReport {
   else if (!success) lines.push(`status ${result.status} is not 2xx: ThunderPhone would retry this delivery (for up to 24 h)`);
   else lines.push('acknowledged: ThunderPhone would count this delivery as done');
 
-  if (result.blocking && result.reply?.slow && !result.timedOut) {
-    lines.push(
-      `warning: the reply took ${result.latencyMs} ms, slower than the ${BLOCKING_WAIT_MS / 1000} s ThunderPhone waits for ${result.type}; ` +
-        'the caller hears nothing meanwhile, and ThunderPhone may give up and use the static agent',
-    );
-  }
-  const ok = success && (!result.blocking || result.reply?.ok === true);
+  const late = result.blocking && result.reply?.slow === true && !result.timedOut;
+  const ok = success && (!result.blocking || (result.reply?.ok === true && !late));
   return { ok, lines };
 }
 
 function blockingVerdict(result: DeliveryResult): string {
   const reply = result.reply;
+  if (reply?.slow && !result.timedOut) {
+    const late = `(the reply took ${result.latencyMs} ms; ThunderPhone waits ${BLOCKING_WAIT_MS / 1000} s for ${result.type})`;
+    const what = reply.ok ? 'valid, but' : `not usable (${reply.reason}), and too late anyway:`;
+    return `agent configuration: ${what} ThunderPhone would not have waited: it would use the static agent ${late}`;
+  }
   if (reply?.ok) {
     return reply.staticAgent
       ? "agent configuration: {} — ThunderPhone would use the number's static agent"
@@ -62,6 +66,12 @@ function showBody(result: DeliveryResult): string[] {
 function errorReason(json: unknown): string | undefined {
   if (json === null || typeof json !== 'object') return undefined;
   const { message, error, detail } = json as Record<string, unknown>;
-  for (const v of [message, detail, error]) if (typeof v === 'string' && v.length > 0) return v;
+  for (const v of [message, detail, error]) if (typeof v === 'string' && v.trim().length > 0) return shortLine(v);
   return undefined;
+}
+
+// Whatever a server puts in its error body is shown as one line, and not all of it.
+function shortLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
 }
