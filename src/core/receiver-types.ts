@@ -2,7 +2,7 @@ import type { BlockingReply } from './agent-config.js';
 import type { BlockingEventType, EventOf, KnownEventType, ThunderPhoneEvent } from './event-types.js';
 import type { Logger } from './logger.js';
 import type { RawResponse } from './response.js';
-import type { SecretInput } from './secrets.js';
+import type { IntakeOptions } from './intake-options.js';
 import type { HeaderValue } from './signature-header.js';
 
 export type HeaderRecord = Record<string, HeaderValue | number>;
@@ -59,12 +59,9 @@ export type HandlerMap = { [T in BlockingEventType]?: BlockingHandler<T> } & {
   [type: string]: ((event: any, context: HandlerContext) => unknown) | undefined;
 };
 
-export interface ReceiverOptions {
+export interface ReceiverOptions extends IntakeOptions {
   /** Handlers to register at once; the same as calling `.on(type, fn)` for each. */
   handlers?: HandlerMap | undefined;
-  /** One `whsec_...` secret, or several during rotation (legacy + endpoint secrets). */
-  secret?: SecretInput | undefined;
-  secrets?: SecretInput | undefined;
   /** How long a blocking handler may take before `{}` is sent. Default 1800 ms. */
   deadlineMs?: number | undefined;
   /**
@@ -72,12 +69,6 @@ export interface ReceiverOptions {
    * instead of holding the connection. Default 25000 ms, inside ThunderPhone's 30 s wait.
    */
   handlerTimeoutMs?: number | undefined;
-  /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
-  limit?: number | string | undefined;
-  /** How long a slow client may take to send the body before a 408. Default 10000 ms. */
-  bodyTimeoutMs?: number | undefined;
-  /** Where warnings go; missing methods are skipped and a method that throws is ignored. */
-  logger?: Partial<Logger> | undefined;
   /** Called with every handler error. Defaults to logging it. */
   onError?: ((error: unknown, info: ErrorInfo) => void | Promise<void>) | undefined;
 }

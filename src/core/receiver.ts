@@ -3,8 +3,8 @@ import { parseEnvelope } from './envelope.js';
 import { isWebhookError, type WebhookError } from './errors.js';
 import { isBlockingType, type ThunderPhoneEvent } from './event-types.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
-import { DEFAULT_BODY_TIMEOUT_MS, parseByteLimit, parseDeadline, parseMilliseconds } from './limits.js';
-import { guardLogger } from './logger.js';
+import { resolveIntake } from './intake-options.js';
+import { parseDeadline, parseMilliseconds } from './limits.js';
 import {
   CORE_MARK,
   type AnyHandler,
@@ -16,9 +16,8 @@ import {
   type SignatureVerifier,
 } from './receiver-types.js';
 import { createErrorReporter } from './report-error.js';
-import { unknownTypeWarning } from './type-names.js';
 import { errorResponse } from './response.js';
-import { normalizeSecrets, warnAboutSecrets } from './secrets.js';
+import { unknownTypeWarning } from './type-names.js';
 
 export * from './receiver-types.js';
 
@@ -28,16 +27,9 @@ const EVENT_METHODS: MethodPolicy = { methods: ['POST'], hint: 'ThunderPhone del
 
 /** The transport-agnostic receiver. `verifier` is Node's crypto or WebCrypto, chosen by the entry point. */
 export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerifier): Receiver {
-  if (options.secret !== undefined && options.secrets !== undefined) {
-    throw new TypeError('thunderphone-webhooks: pass `secret` or `secrets`, not both');
-  }
-  const secrets = normalizeSecrets(options.secrets ?? options.secret);
-  const logger = guardLogger(options.logger);
-  warnAboutSecrets(secrets, logger);
-  const limit = parseByteLimit(options.limit);
+  const { secrets, logger, limit, bodyTimeoutMs } = resolveIntake(options);
   const deadlineMs = parseDeadline(options.deadlineMs);
   const handlerTimeoutMs = parseMilliseconds(options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'handlerTimeoutMs');
-  const bodyTimeoutMs = parseMilliseconds(options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, 'bodyTimeoutMs');
   const handlers = new Map<string, AnyHandler>();
   let fallback: AnyHandler | undefined;
 

@@ -1,13 +1,13 @@
 import { withDeadline } from './deadline.js';
 import { WebhookError, isWebhookError } from './errors.js';
 import { admitRequest, checkRequestHead, type MethodPolicy } from './intake.js';
-import { DEFAULT_BODY_TIMEOUT_MS, parseByteLimit, parseMilliseconds } from './limits.js';
-import { guardLogger, type Logger } from './logger.js';
-import { createErrorReporter } from './report-error.js';
+import { resolveIntake, type IntakeOptions } from './intake-options.js';
 import { parseJsonBody } from './json-body.js';
+import { parseMilliseconds } from './limits.js';
+import type { Logger } from './logger.js';
+import { createErrorReporter } from './report-error.js';
 import { CORE_MARK, type HeaderRecord, type RequestHandlerCore, type SignatureVerifier } from './receiver.js';
 import { errorResponse, jsonResponse, type RawResponse } from './response.js';
-import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
 import { getHeader } from './signature-header.js';
 
 export const CALL_ID_HEADER = 'x-thunderphone-call-id';
@@ -24,17 +24,10 @@ export const TOOL_RESULT_WARN_BYTES = 6 * 1024;
 const TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const TOOL_POLICY: MethodPolicy = { methods: TOOL_METHODS, hint: `ThunderPhone calls tools with ${TOOL_METHODS.join(', ')}` };
 
-export interface ToolReceiverOptions {
-  /** The secret of the webhook endpoint that delivered the call (or the legacy org secret); several during rotation. */
-  secret?: SecretInput | undefined;
-  secrets?: SecretInput | undefined;
+/** `secret`: the one of the webhook endpoint that delivered the call (or the legacy org secret). */
+export interface ToolReceiverOptions extends IntakeOptions {
   /** How long the handler may run before `{"error": ...}` is sent. Default 10000 ms (a guess; see DEFAULT_TOOL_TIMEOUT_MS). */
   timeoutMs?: number | undefined;
-  /** Largest body accepted, in bytes or as "1mb". Default 1 MiB. */
-  limit?: number | string | undefined;
-  /** How long a slow client may take to send the body before a 408. Default 10000 ms. */
-  bodyTimeoutMs?: number | undefined;
-  logger?: Partial<Logger> | undefined;
   /** Called with every error the handler throws (or a result that cannot be sent). Defaults to logging it. */
   onError?: ((error: unknown, info: ToolErrorInfo) => void | Promise<void>) | undefined;
 }
@@ -77,14 +70,7 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
   verifier: SignatureVerifier,
 ): ToolReceiver {
   if (typeof handler !== 'function') throw new TypeError('thunderphone-webhooks: the tool handler must be a function');
-  if (options.secret !== undefined && options.secrets !== undefined) {
-    throw new TypeError('thunderphone-webhooks: pass `secret` or `secrets`, not both');
-  }
-  const secrets = normalizeSecrets(options.secrets ?? options.secret);
-  const logger = guardLogger(options.logger);
-  warnAboutSecrets(secrets, logger);
-  const limit = parseByteLimit(options.limit);
-  const bodyTimeoutMs = parseMilliseconds(options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, 'bodyTimeoutMs');
+  const { secrets, logger, limit, bodyTimeoutMs } = resolveIntake(options);
   const timeoutMs = parseMilliseconds(options.timeoutMs, DEFAULT_TOOL_TIMEOUT_MS, 'timeoutMs');
 
   const reportError = createErrorReporter<ToolErrorInfo>(options.onError, logger, (info) => ({
