@@ -268,3 +268,50 @@ describe('slow clients', () => {
     expect(warnings).toEqual([expect.stringMatching(/^refused delivery: Content-Encoding "gzip"/), expect.stringMatching(/^refused delivery: Content-Length/)]);
   });
 });
+
+describe('option and registration edges', () => {
+  it('refuses timeouts a JavaScript timer cannot honour (they would fire after 1 ms)', () => {
+    for (const key of ['deadlineMs', 'handlerTimeoutMs', 'bodyTimeoutMs'] as const) {
+      expect(() => createReceiver({ secret: SECRET, logger: quiet, [key]: 2 ** 31 })).toThrow(new RegExp(`${key} must be a positive number of milliseconds up to 2147483647`));
+      expect(() => createReceiver({ secret: SECRET, logger: quiet, [key]: 2 ** 31 - 1 })).not.toThrow();
+    }
+    expect(() => toolHandler({ secret: SECRET, logger: quiet, timeoutMs: Number.MAX_SAFE_INTEGER }, () => ({}))).toThrow(/timeoutMs must be/);
+  });
+
+  it('a tool error whose message is not a usable string still answers 200 with a generic error', async () => {
+    const odd = new Error('x');
+    (odd as unknown as { message: unknown }).message = 123;
+    const throwingMessage = new Error('y');
+    Object.defineProperty(throwingMessage, 'message', { get() { throw new Error('no'); } });
+    for (const error of [odd, throwingMessage]) {
+      const tool = toolHandler({ secret: SECRET, logger: quiet }, () => { throw error; });
+      const res = await tool.handle(request('{}'));
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ error: 'the tool failed' });
+    }
+  });
+
+  it('on("*") registers the catch-all, and on([]) is refused', async () => {
+    const seen: string[] = [];
+    const receiver = createReceiver({ secret: SECRET, logger: quiet });
+    receiver.on('*' as string, (event) => { seen.push(event.type); });
+    expect((await receiver.handle(request(complete))).status).toBe(200);
+    expect(seen).toEqual(['call.complete']);
+    expect(() => receiver.on([] as string[], () => {})).toThrow(/at least one event type/);
+    expect(() => createReceiver({ secret: SECRET, logger: quiet }).on(['*', 'x.y'] as string[], () => {})).toThrow(/cannot be listed/);
+  });
+
+  it('Koa and Fastify refuse every receiver option given beside a ready receiver', async () => {
+    const { thunderphoneKoa } = await import('../src/koa/index.js');
+    const receiver = createReceiver({ secret: SECRET, logger: quiet });
+    expect(() => thunderphoneKoa({ receiver, handlerTimeoutMs: 100 })).toThrow(/handlerTimeoutMs/);
+    expect(() => thunderphoneKoa({ receiver, bodyTimeoutMs: 100 })).toThrow(/bodyTimeoutMs/);
+  });
+
+  it('a subclass of WebhookError keeps ordinary instanceof', () => {
+    class MyError extends WebhookError {}
+    expect(new WebhookError('invalid_json', 'x') instanceof MyError).toBe(false);
+    expect(new MyError('invalid_json', 'x') instanceof MyError).toBe(true);
+    expect(new MyError('invalid_json', 'x') instanceof WebhookError).toBe(true);
+  });
+});

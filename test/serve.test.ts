@@ -733,7 +733,8 @@ describe('serve flags', () => {
     [['--port', '70000'], /--port must be an integer from 0 to 65535/],
     // A negative number after a value-taking flag is its value, so the real check speaks.
     [['--port', '-1'], /--port must be an integer from 0 to 65535, got "-1" \(see --help\)$/],
-    [['--deadline-ms', '-5'], /--deadline-ms must be a positive number of milliseconds, got "-5"/],
+    [['--deadline-ms', '-5'], /--deadline-ms must be a positive number of milliseconds up to 2147483647, got "-5"/],
+    [['--deadline-ms', '3000000000'], /--deadline-ms must be a positive number of milliseconds up to 2147483647, got "3000000000"/],
     [['--limit', '-1'], /--limit must be a positive byte count or a size like "512kb" or "1mb", got "-1"/],
     [['--port', '-x'], /Option '--port' argument is ambiguous\. Did you forget/],
     [['--port', '1\n2'], /--port must be an integer from 0 to 65535, got "1\\n2"/],

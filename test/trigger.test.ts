@@ -285,11 +285,12 @@ describe('trigger usage errors (exit 2, one line)', () => {
     [['call.incoming', '--secret', SECRET], 'trigger: --url is required, e.g. --url http://127.0.0.1:3000/thunderphone-webhook\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x'], 'trigger: no secret to sign with: pass --secret whsec_... or set THUNDERPHONE_WEBHOOK_SECRET\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', ''], 'trigger: --secret is empty; pass your whsec_... webhook secret\n'],
-    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', 'soon'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "soon"\n'],
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', 'soon'], 'trigger: --timeout-ms must be a positive whole number of milliseconds up to 2147483647, got "soon"\n'],
     // A negative number after a value-taking flag is its value, so the real check speaks.
-    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '-1'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "-1"\n'],
-    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '-2.5'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "-2.5"\n'],
-    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms=-1'], 'trigger: --timeout-ms must be a positive whole number of milliseconds, got "-1"\n'],
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '-1'], 'trigger: --timeout-ms must be a positive whole number of milliseconds up to 2147483647, got "-1"\n'],
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '-2.5'], 'trigger: --timeout-ms must be a positive whole number of milliseconds up to 2147483647, got "-2.5"\n'],
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '3000000000'], 'trigger: --timeout-ms must be a positive whole number of milliseconds up to 2147483647, got "3000000000"\n'],
+    [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms=-1'], 'trigger: --timeout-ms must be a positive whole number of milliseconds up to 2147483647, got "-1"\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--data', 'missing.json'], 'trigger: cannot read --data missing.json: no such file\n'],
     [['a', 'b', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET], 'trigger: expected one event type, got 2: "a b"\n'],
   ])('%j', async (argv, expected) => {

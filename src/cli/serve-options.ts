@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseByteLimit } from '../core/limits.js';
+import { MAX_TIMER_MS, parseByteLimit } from '../core/limits.js';
 import { hasUrlCredentials, hideUrlCredentials } from '../sender/url-credentials.js';
 import { attachNegativeValues } from './args.js';
 import { quote, reasonOf } from './one-line.js';
@@ -103,7 +103,9 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
   let deadlineMs: number | undefined;
   if (values['deadline-ms'] !== undefined) {
     deadlineMs = /^\s*\d+(\.\d+)?\s*$/.test(values['deadline-ms']) ? Number(values['deadline-ms']) : NaN;
-    if (!(deadlineMs > 0)) return fail(`--deadline-ms must be a positive number of milliseconds, got ${quote(values['deadline-ms'])}`);
+    if (!(deadlineMs > 0 && deadlineMs <= MAX_TIMER_MS)) {
+      return fail(`--deadline-ms must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${quote(values['deadline-ms'])}`);
+    }
   }
 
   let limit: number | undefined;

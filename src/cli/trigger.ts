@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KNOWN_EVENT_TYPES, isBlockingType, isKnownType } from '../core/event-types.js';
+import { MAX_TIMER_MS } from '../core/limits.js';
 import { parseJsonLossless } from '../core/lossless-json.js';
 import { warnAboutSecrets } from '../core/secrets.js';
 import {
@@ -187,8 +188,8 @@ function checkUrl(text: string): void {
 
 function parseTimeout(text: string): number {
   const ms = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(ms) || ms <= 0) {
-    throw new UsageError(`--timeout-ms must be a positive whole number of milliseconds, got ${quote(text)}`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+    throw new UsageError(`--timeout-ms must be a positive whole number of milliseconds up to ${MAX_TIMER_MS}, got ${quote(text)}`);
   }
   return ms;
 }

@@ -30,7 +30,9 @@ export class WebhookError extends Error {
 
   // Each entry point (and the CJS build beside the ESM one) carries its own copy of this class,
   // so `instanceof` goes by a shared brand rather than by identity.
-  static override [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](this: unknown, value: unknown): boolean {
+    // Subclasses keep ordinary instanceof; only the base class goes by the brand.
+    if (this !== WebhookError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 

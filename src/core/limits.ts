@@ -20,10 +20,15 @@ export function parseByteLimit(limit: number | string | undefined): number {
   throw new TypeError(`thunderphone-webhooks: body limit must be a positive byte count or a size like "1mb", got ${JSON.stringify(limit)}`);
 }
 
+/** The longest delay a JavaScript timer honours; a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export function parseMilliseconds(ms: number | undefined, fallback: number, name: string): number {
   if (ms === undefined) return fallback;
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  throw new TypeError(`thunderphone-webhooks: ${name} must be a positive number of milliseconds, got ${String(ms)}`);
+  if (Number.isFinite(ms) && ms > 0 && ms <= MAX_TIMER_MS) return ms;
+  throw new TypeError(
+    `thunderphone-webhooks: ${name} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${String(ms)}`,
+  );
 }
 
 export function parseDeadline(ms: number | undefined): number {

@@ -47,6 +47,11 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
     on(type: string | readonly string[], handler: AnyHandler) {
       if (typeof handler !== 'function') throw new TypeError('thunderphone-webhooks: a handler must be a function');
       const types = typeof type === 'string' ? [type] : [...type];
+      if (types.length === 0) throw new TypeError('thunderphone-webhooks: on() needs at least one event type');
+      if (types.includes('*')) {
+        if (types.length > 1) throw new TypeError('thunderphone-webhooks: "*" (every other type) cannot be listed with other types');
+        return receiver.onAny(handler);
+      }
       // Check every type before registering any, so a refused call leaves nothing half-registered.
       types.forEach((t, i) => {
         if (handlers.has(t) || types.indexOf(t) !== i) {

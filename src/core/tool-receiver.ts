@@ -184,6 +184,11 @@ function toolError(message: string): RawResponse {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof Error && error.message.trim() !== '') return error.message;
+  try {
+    const message = error instanceof Error ? error.message : undefined;
+    if (typeof message === 'string' && message.trim() !== '') return message;
+  } catch {
+    // A message getter that throws: fall through to the generic text.
+  }
   return 'the tool failed';
 }

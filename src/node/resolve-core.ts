@@ -1,7 +1,18 @@
 import { createReceiver } from '../core/create-receiver.js';
 import { isRequestHandlerCore, type ReceiverOptions, type RequestHandlerCore } from '../core/receiver.js';
 
-const RECEIVER_KEYS = ['handlers', 'secret', 'secrets', 'deadlineMs', 'limit', 'logger', 'onError'] as const;
+// Every ReceiverOptions key: one given beside a ready receiver would be silently ignored.
+const RECEIVER_KEYS = [
+  'handlers',
+  'secret',
+  'secrets',
+  'deadlineMs',
+  'handlerTimeoutMs',
+  'limit',
+  'bodyTimeoutMs',
+  'logger',
+  'onError',
+] as const satisfies readonly (keyof ReceiverOptions)[];
 
 /**
  * Adapter options name either a ready `receiver` (an event or tool receiver) or the options to
