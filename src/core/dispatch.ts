@@ -9,7 +9,8 @@ import { errorResponse, jsonResponse, type RawResponse } from './response.js';
 export interface Dispatch {
   handler: AnyHandler | undefined;
   event: ThunderPhoneEvent;
-  context: (signal: AbortSignal) => HandlerContext;
+  /** Builds the handler's context; `signal` is called only if the handler reads it. */
+  context: (signal: () => AbortSignal) => HandlerContext;
   info: ErrorInfo;
   logger: Logger;
   reportError: (error: unknown, info: ErrorInfo) => void;
@@ -70,9 +71,10 @@ function staticAgent(): RawResponse {
 // Serialises first and validates the parsed result, so what is checked is exactly what is sent
 // (a toJSON cannot swap in other keys) and a throwing getter counts as an invalid reply.
 function agentConfigReply(value: unknown, type: string, logger: Logger): RawResponse {
+  let text: string | undefined;
   let sent: unknown;
   try {
-    const text = value === undefined || value === null ? '{}' : JSON.stringify(value);
+    text = value === undefined || value === null ? '{}' : JSON.stringify(value);
     sent = text === undefined ? value : JSON.parse(text);
   } catch (error) {
     logger.warn(`reply to ${type} could not be serialised as JSON (${describeError(error)}); sent {}`);
@@ -83,5 +85,6 @@ function agentConfigReply(value: unknown, type: string, logger: Logger): RawResp
     logger.warn(`reply to ${type} is not a valid agent configuration (${result.reason}); sent {} so the static agent answers`);
     return staticAgent();
   }
-  return jsonResponse(200, JSON.stringify(result.value));
+  // The validated value is the parse of `text`, so `text` is what goes out.
+  return jsonResponse(200, text ?? '{}');
 }

@@ -5,13 +5,31 @@
  * integer). Safe integers and all other values parse exactly as JSON.parse does.
  */
 export function parseJsonLossless(text: string, options: { bigint?: boolean } = {}): unknown {
-  if (!/\d{16}/.test(text)) return JSON.parse(text);
+  // The common case costs one JSON.parse and a walk over its numbers; only a payload that
+  // really holds an unsafe integer is parsed again, the slow, exact way.
+  const plain = JSON.parse(text) as unknown;
+  if (!holdsUnsafeInteger(plain)) return plain;
   if (!options.bigint) return JSON.parse(quoteUnsafeIntegers(text, ''));
   // Random, so no string already in the text can be mistaken for a marked integer.
   const marker = `tpw-bigint-${Math.random().toString(36).slice(2)}:`;
   return JSON.parse(quoteUnsafeIntegers(text, marker), (_key, value: unknown) =>
     typeof value === 'string' && value.startsWith(marker) ? BigInt(value.slice(marker.length)) : value,
   );
+}
+
+// An integer literal beyond 2^53 - 1 always parses to a number that is not a safe integer
+// (rounding cannot bring it below 2^53), so this finds every one. Iterative, for deep nesting.
+function holdsUnsafeInteger(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) return true;
+    } else if (v !== null && typeof v === 'object') {
+      for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push(child);
+    }
+  }
+  return false;
 }
 
 const SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);

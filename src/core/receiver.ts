@@ -98,7 +98,14 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
       const dispatch = {
         handler: handlers.get(event.type) ?? fallback,
         event,
-        context: (signal: AbortSignal): HandlerContext => ({ signal, rawBody: request.body, headers: request.headers, logger }),
+        context: (signal: () => AbortSignal): HandlerContext => ({
+          get signal() {
+            return signal();
+          },
+          rawBody: request.body,
+          headers: request.headers,
+          logger,
+        }),
         info: { type: event.type, phase: 'handler', ...(typeof event.event_id === 'string' ? { eventId: event.event_id } : {}) } as ErrorInfo,
         logger,
         reportError,

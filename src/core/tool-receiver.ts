@@ -109,7 +109,16 @@ export function buildToolReceiver<Args = Record<string, unknown>>(
 
       const callId = readCallId(request.headers);
       const outcome = await withDeadline(timeoutMs, (signal) =>
-        handler(args, { callId, method: request.method.toUpperCase(), signal, headers: request.headers, rawBody: request.body, logger }),
+        handler(args, {
+          callId,
+          method: request.method.toUpperCase(),
+          get signal() {
+            return signal();
+          },
+          headers: request.headers,
+          rawBody: request.body,
+          logger,
+        }),
       );
       if (outcome.kind === 'timeout') {
         logger.warn(`tool handler did not answer within ${timeoutMs} ms; told the model the tool timed out`, { callId });

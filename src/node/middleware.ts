@@ -72,8 +72,7 @@ function pathOf(req: NodeRequest): string {
 // streaming the rest of a body nobody will read into a kept-alive socket.
 function send(res: ServerResponse, response: RawResponse, closeConnection = false): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  if (closeConnection) res.setHeader('connection', 'close');
+  // writeHead merges with headers other middleware already set with setHeader.
+  res.writeHead(response.status, closeConnection ? { ...response.headers, connection: 'close' } : response.headers);
   res.end(response.body);
 }
