@@ -315,3 +315,27 @@ describe('option and registration edges', () => {
     expect(new MyError('invalid_json', 'x') instanceof WebhookError).toBe(true);
   });
 });
+
+describe('Web adapter and a client that goes away', () => {
+  it('logs an abort mid-body at debug, not as a refused delivery', async () => {
+    const { createWebHandler } = await import('../src/web/index.js');
+    const lines: string[] = [];
+    const record = (level: string) => (m: string) => lines.push(`${level} ${m}`);
+    const POST = createWebHandler({ secret: SECRET, logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }, handlers: { 'call.complete': () => {} } });
+    const controller = new AbortController();
+    let fail: (error: Error) => void = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"type"'));
+        fail = (error) => c.error(error);
+      },
+    });
+    const request = new Request('http://localhost/hook', { method: 'POST', body, duplex: 'half', signal: controller.signal, headers: { 'x-thunderphone-signature': 'a'.repeat(64) } } as RequestInit);
+    const replying = POST(request);
+    controller.abort();
+    fail(new Error('socket closed'));
+    const res = await replying;
+    expect(res.status).toBe(400);
+    expect(lines).toEqual(['debug client aborted the request before the body was complete']);
+  });
+});

@@ -28,6 +28,11 @@ export function createWebHandler(options: ReceiverOptions | RequestHandlerCore):
       const body = await readWebBody(request, receiver.limit, receiver.bodyTimeoutMs);
       return toResponse(await receiver.handle({ method: request.method, headers, body, receivedAt }));
     } catch (error) {
+      // Runtimes abort the request's signal when the client goes away mid-body.
+      if (request.signal?.aborted) {
+        receiver.logger.debug('client aborted the request before the body was complete');
+        return toResponse(errorResponse(new WebhookError('invalid_body', 'the request was aborted before the body was complete')));
+      }
       if (isWebhookError(error)) {
         receiver.logger.warn(`refused delivery: ${error.message}`, { status: error.status, code: error.code });
         return toResponse(errorResponse(error));
