@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { WebhookError } from '../core/errors.js';
+import { WebhookError, isWebhookError } from '../core/errors.js';
 import type { RequestHandlerCore } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
 import { hasUnreadBody, isClientAbort, readRawBody } from '../node/read-body.js';
-import { isUnparsableContentType, mapFastifyError } from './map-error.js';
+import { isUnparsableContentType } from './map-error.js';
 import { resolveFastifyOptions, type ThunderphoneFastifyOptions } from './options.js';
 
 // Every method reaches the core, so a wrong one gets the core's own 405 rather than Fastify's 404.
@@ -46,7 +46,7 @@ export async function thunderphonePlugin(
         // The core does not care about Content-Type, so read the untouched stream ourselves.
         return respondFromStream(core, request, reply, arrivalOf(request));
       }
-      return sendRaw(reply, refusal(core, error, bodyLimit), !request.raw.readableEnded);
+      return sendRaw(reply, refusal(core, error), !request.raw.readableEnded);
     },
   });
 
@@ -60,7 +60,7 @@ async function respondFromStream(core: RequestHandlerCore, request: FastifyReque
     const body = await readRawBody(request.raw, core.limit, core.bodyTimeoutMs);
     return sendRaw(reply, await core.handle({ method: request.method, headers: request.headers, body, receivedAt }));
   } catch (error) {
-    return sendRaw(reply, refusal(core, error, core.limit), !request.raw.readableEnded);
+    return sendRaw(reply, refusal(core, error), !request.raw.readableEnded);
   }
 }
 
@@ -74,15 +74,16 @@ function bodyOf(request: FastifyRequest): Uint8Array {
   );
 }
 
-function refusal(core: RequestHandlerCore, error: unknown, bodyLimit: number): RawResponse {
+function refusal(core: RequestHandlerCore, error: unknown): RawResponse {
   if (isClientAbort(error)) {
     core.logger.debug('client aborted the request before the body was complete');
     return errorResponse(new WebhookError('invalid_body', 'the request was aborted before the body was complete'));
   }
-  const known = mapFastifyError(error, bodyLimit);
-  if (known) {
-    core.logger.warn(`refused delivery: ${known.message}`, { status: known.status, code: known.code });
-    return errorResponse(known);
+  // The route's body is read by readRawBody, so its refusals (limit, timeout, short body) arrive
+  // here as WebhookErrors already, worded as on the other adapters.
+  if (isWebhookError(error)) {
+    core.logger.warn(`refused delivery: ${error.message}`, { status: error.status, code: error.code });
+    return errorResponse(error);
   }
   core.logger.error('unexpected error while receiving a webhook', { error: String((error as Error)?.stack ?? error) });
   return errorResponse(new WebhookError('internal_error', 'internal error while receiving the webhook'));
