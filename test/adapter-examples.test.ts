@@ -5,42 +5,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type Koa from 'koa';
 import request from 'supertest';
+import { COMPLETE_BIG_ID, FRENCH_DESK, FRONT_DESK, examplePath, load, root, type FactoryOptions, type StoredCall } from './support/examples.js';
 import { COMPLETE, SECRET, hmac, recordingLogger } from './support/node-requests.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const examplePath = (name: string) => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
-
-type StoredCall = { key: string; type: string; call_id: number | string };
-interface FactoryOptions {
-  secret?: string;
-  completedCalls?: StoredCall[];
-  logger?: ReturnType<typeof recordingLogger>;
-}
 interface Example<App> {
   WEBHOOK_PATH: string;
   createApp(options?: FactoryOptions): App;
 }
 
-const load = <T>(name: string): Promise<T> => import(pathToFileURL(examplePath(name)).href) as Promise<T>;
-
-const FRONT_DESK = {
-  prompt: 'You are the front desk of Harbor Dental. Book, move or cancel appointments. Keep answers short.',
-  voice: 'en-US-James1',
-  product: 'spark',
-};
-const FRENCH_DESK = {
-  prompt: 'Vous êtes le support de Harbor Dental. Répondez en français, brièvement et poliment.',
-  voice: 'fr-FR-Denise',
-  product: 'bolt',
-};
 
 const incomingFrom = (from: string) =>
   `{"data":{"call_id":987654321,"from_number":"${from}","to_number":"+15551234567"},"type":"call.incoming"}`;
-const COMPLETE_BIG_ID = '{"data":{"call_id":18446744073709551615,"from_number":"web","to_number":"+15551234567"},"type":"call.complete"}';
 
 /** What both examples must do, through whichever client reaches the app. */
 interface Client {

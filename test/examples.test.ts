@@ -5,20 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import request from 'supertest';
+import { COMPLETE_BIG_ID, FRENCH_DESK, FRONT_DESK, examplePath, load, root, type FactoryOptions, type StoredCall } from './support/examples.js';
 import { COMPLETE, INCOMING, SECRET, hmac, recordingLogger } from './support/node-requests.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const examplePath = (name: string) => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
-
-type StoredCall = { key: string; type: string; call_id: number | string };
-interface FactoryOptions {
-  secret?: string;
-  completedCalls?: StoredCall[];
-  logger?: ReturnType<typeof recordingLogger>;
-}
 interface ExpressExample {
   WEBHOOK_PATH: string;
   createApp(options?: FactoryOptions): Express;
@@ -28,19 +19,6 @@ interface NodeExample {
   createServer(options?: FactoryOptions): Server;
 }
 
-// A computed specifier: the examples are plain .mjs without type declarations.
-const load = <T>(name: string): Promise<T> => import(pathToFileURL(examplePath(name)).href) as Promise<T>;
-
-const FRONT_DESK = {
-  prompt: 'You are the front desk of Harbor Dental. Book, move or cancel appointments. Keep answers short.',
-  voice: 'en-US-James1',
-  product: 'spark',
-};
-const FRENCH_DESK = {
-  prompt: 'Vous êtes le support de Harbor Dental. Répondez en français, brièvement et poliment.',
-  voice: 'fr-FR-Denise',
-  product: 'bolt',
-};
 const AFTER_HOURS = {
   prompt: 'You are the after-hours line of Harbor Dental. Take a message: name, number, reason for calling.',
   voice: 'en-US-James1',
@@ -50,8 +28,6 @@ const AFTER_HOURS = {
 const incomingTo = (to: string, from = '+14155550199') =>
   `{"data":{"call_id":987654321,"from_number":"${from}","to_number":"${to}"},"type":"call.incoming"}`;
 const COMPLETE_WITHOUT_ID = '{"data":{"call_id":123,"from_number":"+14155550199","to_number":"+15551234567"},"type":"call.complete"}';
-// A call_id beyond 2^53 arrives as exact digits; the dedupe key must keep them.
-const COMPLETE_BIG_ID = '{"data":{"call_id":18446744073709551615,"from_number":"web","to_number":"+15551234567"},"type":"call.complete"}';
 
 describe('examples/express-app.mjs, imported', () => {
   const build = async (completedCalls: StoredCall[] = []) => {
