@@ -419,3 +419,36 @@ function bind(s: DedupeStore): DedupeStore {
     ...(s.ttlMs !== undefined ? { ttlMs: s.ttlMs } : {}),
   };
 }
+
+describe('dedupe under concurrent re-deliveries', () => {
+  it('handles each of 60 events exactly once when 300 copies arrive 30 at a time, retrying every 409', async () => {
+    const handled = new Map<string, number>();
+    const driver = await start('express', {
+      dedupe: store(),
+      handlers: {
+        'call.complete': async (event) => {
+          await sleep(Math.random() * 20);
+          handled.set(String(event.event_id), (handled.get(String(event.event_id)) ?? 0) + 1);
+        },
+      },
+    });
+    const bodies = Array.from({ length: 300 }, (_, i) => `{"data":{"call_id":${i % 60}},"event_id":"evt_${i % 60}","type":"call.complete"}`);
+    const statuses: number[] = [];
+    const sendUntilAcknowledged = async (body: string) => {
+      for (;;) {
+        const reply = await driver.send(body);
+        statuses.push(reply.status);
+        if (reply.status === 200) return;
+        expect(reply.status).toBe(409);
+        await sleep(10);
+      }
+    };
+    let next = 0;
+    await Promise.all(Array.from({ length: 30 }, async () => {
+      while (next < bodies.length) await sendUntilAcknowledged(bodies[next++] as string);
+    }));
+    expect(handled.size).toBe(60);
+    expect([...handled.values()].every((count) => count === 1)).toBe(true);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+  });
+});
