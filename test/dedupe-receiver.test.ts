@@ -403,6 +403,7 @@ describe('dedupe in the core', () => {
     expect(() => createReceiver({ secret: SECRET, dedupe: {} as DedupeStore })).toThrow(/dedupe needs a store/);
     expect(() => createReceiver({ secret: SECRET, dedupe: { store: store(), leaseMs: 0 } })).toThrow(/dedupe.leaseMs/);
     expect(() => createReceiver({ secret: SECRET, dedupe: { store: store(), key: 'event_id' as never } })).toThrow(/dedupe.key/);
+    expect(() => createReceiver({ secret: SECRET, dedupe: { ...bind(store()), ttlMs: 0 } })).toThrow(/store's ttlMs/);
     const receiver = createReceiver({ secret: SECRET });
     // Beside a ready receiver the option would be ignored: refused like the other receiver options.
     expect(() => thunderphoneKoa({ receiver, dedupe: store() })).toThrow(/dedupe\), not both/);
