@@ -28,7 +28,7 @@ interface Reply {
   text: string;
 }
 interface Driver {
-  send(body: string): Promise<Reply>;
+  send(body: string, signature?: string): Promise<Reply>;
   close(): Promise<void>;
 }
 type Build = (options: ReceiverOptions) => Promise<Driver>;
@@ -36,10 +36,10 @@ type Build = (options: ReceiverOptions) => Promise<Driver>;
 async function overHttp(server: http.Server): Promise<Driver> {
   const base = await listen(server);
   return {
-    send: async (body) => {
+    send: async (body, signature = hmac(body)) => {
       const res = await rawRequest(base, {
         path: PATH,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-thunderphone-signature': hmac(body) },
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-thunderphone-signature': signature },
         chunks: [body],
         timeoutMs: 10_000,
       });
@@ -389,6 +389,18 @@ describe('dedupe in the core', () => {
     expect(runs).toBe(3);
     expect(logger.text()).toContain('returned a number');
     expect(logger.text()).toContain('dedupe key function threw');
+  });
+
+  it('claims only after verification: a forged copy neither runs nor takes the key', async () => {
+    const claims: string[] = [];
+    const inner = store();
+    let runs = 0;
+    const driver = await node({ dedupe: { ...bind(inner), claim: (k: string, l: number) => (claims.push(k), inner.claim(k, l)) }, handlers: { 'call.complete': () => void runs++ } });
+    expect((await driver.send(COMPLETE, hmac(COMPLETE, 'whsec_attacker'))).status).toBe(401);
+    expect(claims).toEqual([]);
+    expect((await driver.send(COMPLETE)).status).toBe(200);
+    expect(runs).toBe(1);
+    expect(claims).toEqual(['evt_1']);
   });
 
   it('does not touch the store for an event without a handler', async () => {
