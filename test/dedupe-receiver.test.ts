@@ -307,6 +307,17 @@ describe('dedupe in the core', () => {
     expect(await inner.claim('evt_1', 1000)).toEqual({ status: 'done' });
   });
 
+  it('warns once when a renewal finds the claim lost, and still answers', async () => {
+    let renewals = 0;
+    const losing: DedupeStore = { ...bind(store()), renew: async () => (renewals++, false) };
+    const driver = await node({
+      dedupe: { store: losing, leaseMs: 30 },
+      handlers: { 'call.complete': () => until(() => renewals >= 3, 'three renewals') },
+    });
+    expect((await driver.send(COMPLETE)).status).toBe(200);
+    expect(logger.lines.filter((l) => l.message.includes('lost the dedupe claim'))).toHaveLength(1);
+  });
+
   it('passes the store its own TTL when marking done', async () => {
     const completes: number[] = [];
     const inner = memoryDedupeStore({ ttlMs: 60_000 });
