@@ -1,5 +1,5 @@
 import type { BlockingReply } from './agent-config.js';
-import type { DedupeOptions } from './dedupe-options.js';
+import type { DedupeOptions } from './dedupe.js';
 import type { DedupeStore } from './dedupe-store.js';
 import type { BlockingEventType, EventOf, KnownEventType, ThunderPhoneEvent } from './event-types.js';
 import type { Logger } from './logger.js';
