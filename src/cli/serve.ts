@@ -5,6 +5,7 @@ import { oneLineWriter, reasonOf } from './one-line.js';
 import { devSecretNotice, generateDevSecret } from './serve-dev-secret.js';
 import { createForwarder } from './serve-forward.js';
 import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
+import { chooseLogFormat, colorEnabled, statusWriter } from './log-format.js';
 import { createStreamLogger } from './serve-logger.js';
 import { SERVE_USAGE, parseServeArgs, type ServeOptions } from './serve-options.js';
 import { createEventPrinter } from './serve-print.js';
@@ -46,7 +47,10 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
     return 2;
   }
   const options = parsed.options;
-  const logger = createStreamLogger(io.stderr, { verbose: options.verbose });
+  const format = chooseLogFormat(options.log, given.stderr);
+  // From here on, serve's own lines follow --log too.
+  io.stderr = statusWriter(io.stderr, format, `${NAME}:`);
+  const logger = createStreamLogger(io.stderr, { verbose: options.verbose, format, color: colorEnabled(given.stderr, io.env) });
   const devSecret = options.secrets === undefined ? generateDevSecret() : undefined;
 
   let receiver: Receiver;
@@ -91,7 +95,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   io.stderr.write(`${describeMode(options, registered)}\n`);
   io.stderr.write(`listening on ${server.url}\n`);
   // Several lines on purpose, all composed here from values already checked.
-  if (devSecret !== undefined) given.stderr.write(devSecretNotice(devSecret, server.url));
+  if (devSecret !== undefined) (format === 'json' ? io.stderr : given.stderr).write(devSecretNotice(devSecret, server.url));
 
   try {
     const signal = await stop.first;
