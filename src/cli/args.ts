@@ -77,7 +77,8 @@ export function parseFlags<const O extends ParseArgsOptions, const P extends boo
 export function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
-  const flag = /'(-[^' ]*)/.exec(message)?.[1];
+  // "Option '-v, --verbose' does not take an argument": the long name when there is one.
+  const flag = /'(?:-\w, )?(-[^' ,]*)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag ${flag ?? message}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag !== undefined) {
     if (/argument missing/.test(message)) return `${flag} needs a value`;

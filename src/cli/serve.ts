@@ -48,9 +48,10 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   }
   const options = parsed.options;
   const format = chooseLogFormat(options.log, given.stderr);
-  // From here on, serve's own lines follow --log too.
+  // From here on, serve's own lines follow --log too. The logger writes to the raw stream: it
+  // makes its own single lines, and its colour codes would not survive oneLineWriter.
   io.stderr = statusWriter(io.stderr, format, `${NAME}:`);
-  const logger = createStreamLogger(io.stderr, { verbose: options.verbose, format, color: colorEnabled(given.stderr, io.env) });
+  const logger = createStreamLogger(given.stderr, { verbose: options.verbose, format, color: colorEnabled(given.stderr, io.env) });
   const devSecret = options.secrets === undefined ? generateDevSecret() : undefined;
 
   let receiver: Receiver;
