@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryPoints, parseReport, REPORT_DIR } from '../scripts/api-report.mjs';
 import { neededDistFiles } from '../scripts/dist-files.mjs';
 
 // What users install: `npm pack` of the built package (npm test builds first), installed into
@@ -107,6 +108,11 @@ describe('every entry point from the installed tarball', () => {
     const names: string[] = JSON.parse(cjs.stdout);
     expect(names.length).toBeGreaterThan(0);
     expect(JSON.parse(esm.stdout)).toEqual(names);
+    // Every value the tarball exports is in the entry's committed API report (test/api/).
+    const key = entry === pkg.name ? '.' : `./${entry.slice(pkg.name.length + 1)}`;
+    const report = entryPoints().find((e) => e.key === key)?.report as string;
+    const documented = parseReport(readFileSync(join(REPORT_DIR, report), 'utf8'));
+    expect(names.filter((name) => !documented.has(name)), `names missing from test/api/${report}`).toEqual([]);
   });
 
   it('works end to end from both module systems: a signature made in CJS verifies in ESM, and WebhookError is shared', async () => {
