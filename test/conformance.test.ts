@@ -223,7 +223,7 @@ const rows: Row[] = [
     request: delivery(complete, { 'x-thunderphone-signature': hmac(complete, 'whsec_someone_else') }),
     status: 401,
     error: 'invalid_signature',
-    message: 'signature does not match the body for the configured secret',
+    message: 'signature does not match the body for the configured secret (see README#troubleshooting-signature-failures)',
     delivered: null,
   },
   { name: 'bad JSON, validly signed', request: delivery(badJson), status: 400, error: 'invalid_json', message: 'body is not valid JSON', delivered: null },

@@ -34,7 +34,8 @@ describe('README', () => {
   });
 
   it('names only CLI flags that some command lists in its --help', () => {
-    const known = new Set(['serve', 'trigger', 'setup'].flatMap((command) => help(command).match(/--[a-z][a-z-]+/g) ?? []));
+    const topLevel = execFileSync(process.execPath, [join(root, 'dist/cli/main.js'), '--help'], { encoding: 'utf8' });
+    const known = new Set([topLevel, ...['serve', 'trigger', 'setup'].map(help)].flatMap((text) => text.match(/--[a-z][a-z-]+/g) ?? []));
     expect(known.size).toBeGreaterThan(10);
     const named = new Set(readme.match(/--[a-z][a-z-]+/g) ?? []);
     for (const flag of named) expect(known.has(flag), `README names ${flag}`).toBe(true);

@@ -43,7 +43,7 @@ async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<v
 function inProcess(args: string[]) {
   const signals = new EventEmitter();
   const io = { out: '', err: '' };
-  const done = runServe(['--port', '0', '--secret', SECRET, ...args], {
+  const done = runServe(['--port', '0', '--secret', SECRET, '--log', 'pretty', ...args], {
     stdout: { write: (c: string) => (io.out += c) },
     stderr: { write: (c: string) => (io.err += c) },
     env: {},
@@ -119,6 +119,12 @@ describe('serve --dedupe memory', () => {
     expect(await s.done).toBe(2);
     expect(s.io.err).toMatch(/^thunderphone-webhooks serve: --dedupe must be "memory" or a redis:\/\/ URL, got "sqlite:\/\/\[redacted\]@x" \(see --help\)\n$/);
     expect(s.io.err).not.toContain(':pw');
+  });
+
+  it('keeps a usage error plain text under --log json: it is for the person at the prompt', async () => {
+    const s = inProcess(['--dedupe', 'sqlite://x', '--log', 'json']);
+    expect(await s.done).toBe(2);
+    expect(s.io.err).toMatch(/^thunderphone-webhooks serve: --dedupe must be "memory"/);
   });
 
   it('turns the flag value into a store', async () => {

@@ -156,7 +156,7 @@ describe('trigger against a real receiver', () => {
     const { code, stdout } = await run(['call.complete', '--url', wrongSecretUrl, '--secret', SECRET]);
     expect(code).toBe(1);
     expect(stdout).toContain('status: 401');
-    expect(stdout).toContain('reason: signature does not match the body for the configured secret');
+    expect(stdout).toContain('reason: signature does not match the body for the configured secret (see README#troubleshooting-signature-failures)');
     expect(stdout).not.toContain(SECRET);
   });
 

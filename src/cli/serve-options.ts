@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseByteLimit } from '../core/limits.js';
 import { hasUrlCredentials, hideUrlCredentials } from '../sender/url-credentials.js';
-import { attachNegativeValues } from './args.js';
-import { quote, reasonOf } from './one-line.js';
+import { attachNegativeValues, describeParseError } from './args.js';
+import { LOG_FLAG, parseLogFormat, type LogFormat } from './log-format.js';
+import { quote } from './one-line.js';
 import { SECRET_ENV, splitSecretList } from './secret-list.js';
 
 export { SECRET_ENV } from './secret-list.js';
@@ -33,7 +34,18 @@ flags:
   --dedupe memory     handle each event once: a re-delivery of a handled event is acknowledged
                       without running the handlers again (keys kept 24 h in this process)
   --verbose           also log each delivery and its status to stderr
+  --log FORMAT        how log lines on stderr look: "pretty" (default on a terminal; coloured
+                      unless NO_COLOR is set) or "json" (one JSON object per line; the default
+                      when stderr is not a terminal)
   --help              show this help
+
+examples:
+  THUNDERPHONE_WEBHOOK_SECRET=whsec_... thunderphone-webhooks serve --port 3000
+  thunderphone-webhooks serve --handlers ./handlers.mjs --secret whsec_old --secret whsec_new
+  thunderphone-webhooks serve --forward-to http://127.0.0.1:8080/thunderphone-webhook --log json
+
+exit status: 0 after a clean stop (SIGTERM or SIGINT), 1 when it cannot start (port in use, a
+handlers module that fails to load), 2 for a usage error.
 `;
 
 export interface ServeOptions {
@@ -49,6 +61,8 @@ export interface ServeOptions {
   /** The --dedupe value as given; serve-dedupe.ts turns it into a store. */
   dedupe: string | undefined;
   verbose: boolean;
+  /** --log as given; undefined picks by whether stderr is a terminal (chooseLogFormat). */
+  log: LogFormat | undefined;
 }
 
 export type ParsedServeArgs = { kind: 'help' } | { kind: 'options'; options: ServeOptions } | { kind: 'error'; message: string };
@@ -65,6 +79,7 @@ const FLAGS = {
   dedupe: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
+  ...LOG_FLAG,
 } as const;
 
 /** Reads flags and the environment. Every mistake becomes one line, never an exception. */
@@ -73,7 +88,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
   try {
     ({ values } = parseArgs({ args: attachNegativeValues(argv, FLAGS), strict: true, allowPositionals: false, options: FLAGS }));
   } catch (error) {
-    return fail(reasonOf(error));
+    return fail(describeParseError(error));
   }
   if (values.help) return { kind: 'help' };
 
@@ -122,9 +137,16 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     }
   }
 
+  let log: LogFormat | undefined;
+  if (values.log !== undefined) {
+    const chosen = parseLogFormat(values.log);
+    if (typeof chosen !== 'string') return fail(chosen.problem);
+    log = chosen;
+  }
+
   return {
     kind: 'options',
-    options: { port, host, path, secrets, handlers: values.handlers, forwardTo, deadlineMs, limit, dedupe: values.dedupe, verbose: values.verbose ?? false },
+    options: { port, host, path, secrets, handlers: values.handlers, forwardTo, deadlineMs, limit, dedupe: values.dedupe, verbose: values.verbose ?? false, log },
   };
 }
 

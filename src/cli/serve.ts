@@ -8,6 +8,7 @@ import { DedupeUsageError, dedupeStoreFromFlag } from './serve-dedupe.js';
 import { devSecretNotice, generateDevSecret } from './serve-dev-secret.js';
 import { createForwarder } from './serve-forward.js';
 import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
+import { chooseLogFormat, colorEnabled, statusWriter } from './log-format.js';
 import { createStreamLogger } from './serve-logger.js';
 import { SERVE_USAGE, parseServeArgs, type ServeOptions } from './serve-options.js';
 import { createEventPrinter } from './serve-print.js';
@@ -49,7 +50,13 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
     return 2;
   }
   const options = parsed.options;
-  const logger = createStreamLogger(io.stderr, { verbose: options.verbose });
+  // Usage errors stay plain text whatever --log says: they are for the person at the prompt.
+  const plainStderr = io.stderr;
+  const format = chooseLogFormat(options.log, given.stderr);
+  // From here on, serve's own lines follow --log too. The logger writes to the raw stream: it
+  // makes its own single lines, and its colour codes would not survive oneLineWriter.
+  io.stderr = statusWriter(io.stderr, format, `${NAME}:`);
+  const logger = createStreamLogger(given.stderr, { verbose: options.verbose, format, color: colorEnabled(given.stderr, io.env) });
   const devSecret = options.secrets === undefined ? generateDevSecret() : undefined;
 
   let dedupe: DedupeStore | undefined;
@@ -57,7 +64,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
     dedupe = options.dedupe === undefined ? undefined : await dedupeStoreFromFlag(options.dedupe);
   } catch (error) {
     const usage = error instanceof DedupeUsageError;
-    io.stderr.write(`${NAME}: ${withoutPrefix(error)}${usage ? ' (see --help)' : ''}\n`);
+    (usage ? plainStderr : io.stderr).write(`${NAME}: ${withoutPrefix(error)}${usage ? ' (see --help)' : ''}\n`);
     return usage ? 2 : 1;
   }
   const closeDedupe = () => dedupe?.close?.().catch((error: unknown) => logger.warn(`closing the dedupe store failed: ${reasonOf(error)}`));
@@ -109,7 +116,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   if (options.dedupe !== undefined) io.stderr.write(`${describeDedupe(options.dedupe)}\n`);
   io.stderr.write(`listening on ${server.url}\n`);
   // Several lines on purpose, all composed here from values already checked.
-  if (devSecret !== undefined) given.stderr.write(devSecretNotice(devSecret, server.url));
+  if (devSecret !== undefined) (format === 'json' ? io.stderr : given.stderr).write(devSecretNotice(devSecret, server.url));
 
   try {
     const signal = await stop.first;

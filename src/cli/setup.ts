@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { attachNegativeValues } from './args.js';
+import { EXIT, attachNegativeValues, describeParseError } from './args.js';
 import type { CliIO } from './io.js';
 import { oneLine } from './one-line.js';
 import {
@@ -28,12 +28,20 @@ flags:
                   secret and receivers still holding the old one refuse every delivery
   -h, --help      show this help
 
+examples:
+  thunderphone-webhooks setup                       # show the current webhook, print its secret
+  SECRET=$(thunderphone-webhooks setup --url https://example.com/thunderphone-webhook)
+  thunderphone-webhooks setup --url https://example.com/thunderphone-webhook --force   # rotate
+
 environment:
   THUNDERPHONE_API_KEY   API key used when --api-key is not given
   THUNDERPHONE_API_URL   API base URL (default https://api.thunderphone.com)
 
 Each request waits up to 10 s and is retried up to 3 times after a timeout, a network error
 or a 5xx; every retry is announced on stderr.
+
+exit status: 0 ok, 1 the API call failed (key rejected, network, 5xx after retries), 2 for a
+usage error (a bad flag, or a --url that is not allowed).
 `;
 
 const PREFIX = 'thunderphone-webhooks setup:';
@@ -76,7 +84,7 @@ export async function runSetup(argv: string[], io: CliIO): Promise<number> {
     return 0;
   } catch (error) {
     say(io, `${PREFIX} ${describeFailure(error, flags.apiKey !== undefined)}`);
-    return error instanceof ThunderPhoneApiError && error.code === 'invalid_url' ? 2 : 1;
+    return error instanceof ThunderPhoneApiError && error.code === 'invalid_url' ? EXIT.usage : EXIT.failure;
   }
 }
 
@@ -97,7 +105,7 @@ function usageProblem(error: unknown): string {
   if ((error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     return 'unexpected argument: setup takes only flags (a value needs its flag, e.g. --url URL or --api-key KEY)';
   }
-  return messageOf(error);
+  return describeParseError(error);
 }
 
 async function showCurrent(io: CliIO, options: ApiOptions): Promise<number> {
@@ -140,6 +148,8 @@ function describeFailure(error: unknown, keyFromFlag: boolean): string {
   if (error.code === 'unauthorized' && keyFromFlag) {
     return messageOf(error).replace('check THUNDERPHONE_API_KEY', 'check --api-key');
   }
+  // A usage error: name the flag it came from.
+  if (error.code === 'invalid_url') return `--url: ${messageOf(error)}`;
   if (error.code === 'missing_api_key') {
     return 'no API key: set THUNDERPHONE_API_KEY or pass --api-key (an sk_live_ key of an admin or owner)';
   }

@@ -15,8 +15,7 @@ import {
   sendDelivery,
   toWireBody,
 } from '../sender/index.js';
-import { attachNegativeValues } from './args.js';
-import { ExpectedError } from './expected-error.js';
+import { EXIT, UsageError, attachNegativeValues } from './args.js';
 import type { CliIO } from './io.js';
 import { MAX_REASON, oneLineWriter, quote, reasonOf } from './one-line.js';
 import { SECRET_ENV, splitSecretList } from './secret-list.js';
@@ -44,6 +43,11 @@ flags:
   --list           print the event types there are samples for
   -h, --help       print this help
 
+examples:
+  thunderphone-webhooks trigger call.incoming --url http://127.0.0.1:3000/thunderphone-webhook --secret whsec_...
+  thunderphone-webhooks trigger call.complete --url http://127.0.0.1:3000/thunderphone-webhook --data ./call.json
+  thunderphone-webhooks trigger --list
+
 exit status: 0 when the reply is 2xx and, for a blocking event, a valid agent configuration
 or {} that came within the 2 s ThunderPhone waits; 1 otherwise, including a non-2xx, no reply,
 an invalid configuration, or a blocking reply slower than the 2 s ThunderPhone waits, even when
@@ -61,12 +65,6 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-class UsageError extends ExpectedError {
-  constructor(message: string) {
-    super('UsageError', message);
-  }
-}
-
 export async function runTrigger(argv: string[], io: CliIO): Promise<number> {
   // Every stderr line passes through here: a message may quote a file, an argument or an error.
   const say: CliIO = { ...io, stderr: oneLineWriter(io.stderr) };
@@ -75,11 +73,11 @@ export async function runTrigger(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       say.stderr.write(`trigger: ${error.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     if (error instanceof DeliveryError) {
       say.stderr.write(`trigger: ${error.message}\n`);
-      return 1;
+      return EXIT.failure;
     }
     throw error;
   }

@@ -53,16 +53,36 @@ export function describeError(error: unknown): string {
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /**
+ * pino takes `(fields, message)`, and reads a `(message, fields)` call as a format string with a
+ * spare argument, dropping the fields. console, winston and most others take `(message, fields)`.
+ * A pino instance carries pino's own symbols (pino.symbols), which is how it is recognised.
+ */
+function takesObjectFirst(logger: object): boolean {
+  try {
+    return Symbol.for('pino.serializers') in logger;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The user's logger made safe to call anywhere, including in detached promises after a reply:
  * a missing method is a no-op and one that throws is ignored, so logging never crashes a process.
  */
 export function guardLogger(logger: Partial<Logger> | undefined): Logger {
   const base = logger ?? createConsoleLogger();
+  const objectFirst = takesObjectFirst(base);
   const guarded = {} as Logger;
   for (const level of LEVELS) {
     guarded[level] = (message, meta) => {
       try {
-        base[level]?.call(base, message, meta);
+        const method = base[level] as ((...args: unknown[]) => void) | undefined;
+        if (objectFirst) {
+          if (meta === undefined) method?.call(base, message);
+          else method?.call(base, meta, message);
+        } else {
+          method?.call(base, message, meta);
+        }
       } catch {
         // A logger that fails has nowhere to report it; the reply matters more.
       }

@@ -70,9 +70,15 @@ export function getHeader(
   return undefined;
 }
 
+/**
+ * Where the README explains the usual causes of a mismatch (a body parser first, the wrong or a
+ * padded secret, a proxy that re-encodes the body, legacy versus endpoint secrets). Stable: the
+ * README keeps a heading with this anchor.
+ */
+export const SIGNATURE_TROUBLESHOOTING = 'README#troubleshooting-signature-failures';
+
 /** The 401 reason when the header is well formed but no configured secret produced it. */
 export function mismatchReason(secretCount: number): string {
-  return secretCount > 1
-    ? `signature does not match the body for any of the ${secretCount} configured secrets`
-    : 'signature does not match the body for the configured secret';
+  const which = secretCount > 1 ? `any of the ${secretCount} configured secrets` : 'the configured secret';
+  return `signature does not match the body for ${which} (see ${SIGNATURE_TROUBLESHOOTING})`;
 }
