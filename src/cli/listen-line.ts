@@ -37,7 +37,8 @@ export function choosePalette(stream: unknown, env: Record<string, string | unde
 /** One line per delivery: time, type, call_id, status, latency, then any warning. */
 export function deliveryLine(facts: DeliveryFacts, palette: Palette): string {
   const time = facts.at.toTimeString().slice(0, 8);
-  const type = facts.type ?? (facts.refused ? `refused (${facts.refused})` : 'unknown');
+  const type = oneLine(facts.type ?? (facts.refused ? `refused (${facts.refused})` : 'unknown')).slice(0, 80);
+  const callId = oneLine(facts.callId ?? '-').slice(0, 40);
   const status = String(facts.status);
   const colourStatus = facts.status < 300 ? palette.ok(status) : facts.status < 500 ? palette.warn(status) : palette.bad(status);
   const warnings = [...facts.notes];
@@ -45,5 +46,5 @@ export function deliveryLine(facts: DeliveryFacts, palette: Palette): string {
     warnings.push(`slow: the reply took over ${THUNDERPHONE_WAIT_MS / 1000} s, so ThunderPhone would have used the static agent`);
   }
   const tail = warnings.map((w) => `  ${palette.warn(`! ${oneLine(w)}`)}`).join('');
-  return `${palette.dim(time)}  ${type.padEnd(20)}  call_id ${(facts.callId ?? '-').padEnd(10)}  ${colourStatus}  ${String(Math.round(facts.latencyMs)).padStart(5)} ms${tail}`;
+  return `${palette.dim(time)}  ${type.padEnd(20)}  call_id ${callId.padEnd(10)}  ${colourStatus}  ${String(Math.round(facts.latencyMs)).padStart(5)} ms${tail}`;
 }

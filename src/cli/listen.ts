@@ -90,8 +90,10 @@ export async function runListen(argv: string[], given: ListenIO): Promise<number
   const gate = createGate({
     logger,
     selfTestNonce: nonce,
+    // Straight to the real stream: the one-line writer would strip the colours. deliveryLine
+    // makes each of its parts one line itself.
     onAnswered: (request, response, latencyMs) =>
-      say(deliveryLine(deliveryFacts(request, response, latencyMs, seen, relay, deadlineMs), palette)),
+      given.stderr.write(`${deliveryLine(deliveryFacts(request, response, latencyMs, seen, relay, deadlineMs), palette)}\n`),
   });
   const stop = listenForStop(io.signals ?? process);
 

@@ -135,7 +135,10 @@ export function createForwarder(target: URL, record: (body: Uint8Array, outcome:
       });
       bytes = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
-      const why = `could not forward ${event.type} to ${where}: ${reason(error, signal)}`;
+      const why =
+        blocking && context.signal.aborted
+          ? `no reply from your app before the blocking deadline (${reason(error, signal)}): sent {} (the static agent answers)`
+          : `could not forward ${event.type} to ${where}: ${reason(error, signal)}`;
       record(context.rawBody, { kind: 'failed', blocking, reason: why, latencyMs: performance.now() - started });
       throw new ForwardError(why, { cause: error });
     } finally {

@@ -66,7 +66,9 @@ async function loadNgrok(load: () => Promise<unknown>): Promise<NgrokModule> {
 function isMissing(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(PACKAGE);
+  if (!message.includes(PACKAGE)) return false;
+  // Node sets the code; bundlers and test runners say it in words.
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /cannot find|could not resolve|failed to resolve/i.test(message);
 }
 
 function safeReason(error: unknown, token?: string): string {
