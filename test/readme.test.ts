@@ -34,7 +34,7 @@ describe('README', () => {
   });
 
   it('names only CLI flags that some command lists in its --help', () => {
-    const known = new Set(['serve', 'trigger', 'setup'].flatMap((command) => help(command).match(/--[a-z][a-z-]+/g) ?? []));
+    const known = new Set(['serve', 'trigger', 'setup', 'listen'].flatMap((command) => help(command).match(/--[a-z][a-z-]+/g) ?? []));
     expect(known.size).toBeGreaterThan(10);
     const named = new Set(readme.match(/--[a-z][a-z-]+/g) ?? []);
     for (const flag of named) expect(known.has(flag), `README names ${flag}`).toBe(true);
