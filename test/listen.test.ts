@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { runListen, type ListenIO } from '../src/cli/listen.js';
 import type { TunnelProvider } from '../src/tunnel/index.js';
 import { startFakeApi, type FakeApi, type FakeEndpointRow } from './support/fake-api.js';
-import { PUBLIC_HOST, startLoopbackProxy } from './support/loopback-proxy.mjs';
+import { startLoopbackProxy } from './support/loopback-proxy.mjs';
 import { loopbackTunnel, type LoopbackTunnelProvider } from './support/loopback-tunnel.js';
 
 const TUNNEL_CLI = fileURLToPath(new URL('./support/tunnel-cli.mjs', import.meta.url));
@@ -345,6 +345,50 @@ describe('listen with the loopback tunnel and the fake API', () => {
   });
 });
 
+describe('listen: other tunnels and start-up stops', () => {
+  it('--tunnel none uses --public-url for a tunnel already running to --port', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const proxy = await startLoopbackProxy(port);
+    try {
+      const l = await listen(['--tunnel', 'none', '--public-url', `${proxy.publicUrl}/`, '--port', String(port), '--forward-to', appUrl], { tunnels: {} });
+      const endpoint = l.endpoint();
+      expect(endpoint.url).toBe(`${proxy.publicUrl}/thunderphone-webhook`);
+      const delivered = await api.deliver({ endpointId: endpoint.id }, INCOMING);
+      expect(delivered.body.toString()).toBe(APP_REPLY);
+      expect(appSeen.at(-1)?.headers['x-forwarded-proto']).toBe('https');
+      l.signals.emit('SIGINT', 'SIGINT');
+      expect(await l.done).toBe(0);
+      expect(api.state.endpoints).toHaveLength(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a stop signal while starting: nothing is registered, the tunnel is closed, exit 0', async () => {
+    let signals: EventEmitter | undefined;
+    let closed = 0;
+    const stopping: TunnelProvider = {
+      name: 'stopping',
+      async start(localPort) {
+        const started = await tunnel.start(localPort);
+        signals?.emit('SIGINT', 'SIGINT');
+        return { ...started, close: async () => void (closed += 1, await started.close()) };
+      },
+    };
+    const emitter = new EventEmitter();
+    signals = emitter;
+    const l = await listen([], { tunnels: { ngrok: stopping }, signals: emitter, waitFor: /stopped/ });
+    expect(await l.done).toBe(0);
+    expect(l.stderr()).toContain('received SIGINT while starting');
+    expect(closed).toBe(1);
+    expect(api.state.endpoints).toHaveLength(0);
+    expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+});
+
 describe('listen --legacy', () => {
   it('refuses without --replace-legacy-webhook, before any request', async () => {
     api.state.webhook = { url: 'https://prod.example.com/hook', secret: 'whsec_prod', created_at: '', updated_at: '' };
@@ -407,6 +451,3 @@ describe('listen usage errors', () => {
   });
 });
 
-// Keeps the import used when a test above is skipped while debugging.
-void PUBLIC_HOST;
-void startLoopbackProxy;
