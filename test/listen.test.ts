@@ -3,6 +3,9 @@
 // developer's app behind --forward-to. Signatures are checked here with node:crypto.
 import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -341,6 +344,37 @@ describe('listen with the loopback tunnel and the fake API', () => {
       expect(line.includes('\u001b['), `tty=${tty} NO_COLOR=${noColor}`).toBe(expectColour);
       l.signals.emit('SIGINT', 'SIGINT');
       expect(await l.done).toBe(0);
+    }
+  });
+});
+
+describe('listen --handlers', () => {
+  it('handles events with a handlers module: its reply goes back, its failure is a 500 and is logged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'listen-handlers-'));
+    const file = join(dir, 'handlers.mjs');
+    writeFileSync(
+      file,
+      `export default {
+        'telephony.incoming': (event) => ({ prompt: 'Handled call ' + event.data.call_id, voice: 'en-US-Ava' }),
+        'call.graded': () => { throw new Error('grades table missing'); },
+      };`,
+    );
+    try {
+      const l = await listen(['--handlers', file]);
+      const id = l.endpoint().id;
+      const incoming = await api.deliver({ endpointId: id }, INCOMING);
+      expect(JSON.parse(incoming.body.toString())).toEqual({ prompt: 'Handled call 987654321', voice: 'en-US-Ava' });
+      const graded = await api.deliver({ endpointId: id }, '{"data":{"call_id":42},"type":"call.graded"}');
+      expect(graded.status).toBe(500);
+      expect(l.stderr()).toMatch(/call\.graded\s+call_id 42\s+500/);
+      expect(l.stderr()).toMatch(/error: handler for call\.graded failed .*grades table missing/);
+      // Unhandled types are acknowledged and printed.
+      expect((await api.deliver({ endpointId: id }, COMPLETE)).status).toBe(200);
+      expect(l.stdout().trimEnd().split('\n')).toHaveLength(3);
+      l.signals.emit('SIGINT', 'SIGINT');
+      expect(await l.done).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

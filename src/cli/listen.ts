@@ -6,6 +6,7 @@ import { deleteWebhookEndpoint, type ApiOptions } from '../api/index.js';
 import { validateWebhookUrl } from '../api/url.js';
 import { createReceiver } from '../core/create-receiver.js';
 import { isBlockingType } from '../core/event-types.js';
+import { describeError } from '../core/logger.js';
 import type { RawRequest } from '../core/receiver.js';
 import type { RawResponse } from '../core/response.js';
 import { commandTunnel, ngrokTunnel, noTunnel, TunnelError, type Tunnel, type TunnelProvider } from '../tunnel/index.js';
@@ -16,7 +17,7 @@ import { choosePalette, deliveryLine, type DeliveryFacts } from './listen-line.j
 import { LISTEN_USAGE, parseListenArgs, type ListenOptions, type TunnelKind } from './listen-options.js';
 import { runSelfTest } from './listen-selftest.js';
 import { oneLineWriter, reasonOf } from './one-line.js';
-import { createRelay, type Relay } from './serve-forward.js';
+import { createRelay, ForwardError, type Relay } from './serve-forward.js';
 import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
 import { createStreamLogger } from './serve-logger.js';
 import { createEventPrinter } from './serve-print.js';
@@ -95,7 +96,14 @@ export async function runListen(argv: string[], given: ListenIO): Promise<number
     onAnswered: (request, response, latencyMs) =>
       given.stderr.write(`${deliveryLine(deliveryFacts(request, response, latencyMs, seen, relay, deadlineMs), palette)}\n`),
   });
-  const stop = listenForStop(io.signals ?? process);
+  const stop = listenForStop(io.signals ?? process, (count) => {
+    if (count === 1) {
+      say(`${NAME}: still cleaning up; a third Ctrl-C quits now and leaves the endpoint for the next start to remove`);
+    } else if (io.signals === undefined) {
+      say(`${NAME}: quitting without finishing the cleanup`);
+      process.exit(130);
+    }
+  });
 
   let server: RunningServer | undefined;
   let tunnel: Tunnel | undefined;
@@ -127,7 +135,17 @@ export async function runListen(argv: string[], given: ListenIO): Promise<number
     say(`${NAME}: ${webhookUrl} is registered as ${registration.description}`);
     checkStop();
 
-    const receiver = createReceiver({ secrets: [registration.secret], logger, deadlineMs });
+    const receiver = createReceiver({
+      secrets: [registration.secret],
+      logger,
+      deadlineMs,
+      // What the app behind --forward-to did is on the delivery's own line; other failures are logged in full.
+      onError: (error, info) => {
+        const message = `handler for ${info.type} failed${info.phase === 'late' ? ' after its reply was sent' : ''}`;
+        if (error instanceof ForwardError) logger.debug(`${message}: ${error.message}`);
+        else logger.error(message, { error: describeError(error) });
+      },
+    });
     const handlers = loaded ?? (relay ? { kind: 'map' as const, handlers: { '*': relay.handler } } : undefined);
     await installHandlers(receiver, handlers, (event, context) => {
       const callId = (event.data as { call_id?: unknown } | undefined)?.call_id;
@@ -304,12 +322,15 @@ interface StopListener {
   dispose(): void;
 }
 
-function listenForStop(source: SignalSource): StopListener {
+// Cleanup is bounded by the API's timeouts, but that can be many seconds on a bad network: a second
+// signal says what is going on, a third quits at once (the next start offers to remove the endpoint).
+function listenForStop(source: SignalSource, onRepeat: (count: number) => void): StopListener {
   let resolveFirst: (signal: StopSignal) => void = () => {};
   const first = new Promise<StopSignal>((resolve) => (resolveFirst = resolve));
   let received: StopSignal | undefined;
+  let repeats = 0;
   const listener = (signal: StopSignal) => {
-    if (received) return; // already cleaning up; cleanup is bounded by the API and close timeouts
+    if (received) return onRepeat((repeats += 1));
     received = signal;
     resolveFirst(signal);
   };
