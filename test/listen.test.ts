@@ -3,7 +3,7 @@
 // developer's app behind --forward-to. Signatures are checked here with node:crypto.
 import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -434,9 +434,17 @@ describe('listen --legacy', () => {
     expect(api.state.webhook.secret).toBe('whsec_prod');
   });
 
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'listen-state-'));
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
   it('with consent: points the legacy URL here, relays the call.incoming reply, and puts the previous URL back on exit', async () => {
     api.state.webhook = { url: 'https://prod.example.com/hook', secret: 'whsec_prod', created_at: '', updated_at: '' };
-    const l = await listen(['--legacy', '--replace-legacy-webhook', '--forward-to', appUrl]);
+    const l = await listen(['--legacy', '--replace-legacy-webhook', '--forward-to', appUrl], { stateDir });
+    // While it runs, the URL to put back is on disk, in case this process dies.
+    expect(JSON.parse(readFileSync(join(stateDir, 'listen-legacy.json'), 'utf8')).previousUrl).toBe('https://prod.example.com/hook');
     expect(api.state.webhook.url).toBe(`${tunnel.current?.publicUrl}/thunderphone-webhook`);
     expect(l.secret()).toBe(api.state.webhook.secret);
     expect(api.state.endpoints).toHaveLength(0);
@@ -449,6 +457,18 @@ describe('listen --legacy', () => {
     expect(await l.done).toBe(0);
     expect(api.state.webhook.url).toBe('https://prod.example.com/hook');
     expect(l.stderr()).toContain('ThunderPhone issued a NEW secret');
+    expect(existsSync(join(stateDir, 'listen-legacy.json'))).toBe(false);
+  });
+
+  it('after a crashed --legacy run, restores the URL that run replaced, not its dead tunnel', async () => {
+    const dead = 'https://dead-tunnel.example/thunderphone-webhook';
+    api.state.webhook = { url: dead, secret: 'whsec_rotated', created_at: '', updated_at: '' };
+    writeFileSync(join(stateDir, 'listen-legacy.json'), JSON.stringify({ apiUrl: api.url, tunnelUrl: dead, previousUrl: 'https://prod.example.com/hook' }));
+    const l = await listen(['--legacy', '--replace-legacy-webhook'], { stateDir });
+    expect(l.stderr()).toContain('an earlier "listen --legacy" did not put the legacy webhook URL back');
+    l.signals.emit('SIGINT', 'SIGINT');
+    expect(await l.done).toBe(0);
+    expect(api.state.webhook.url).toBe('https://prod.example.com/hook');
   });
 });
 

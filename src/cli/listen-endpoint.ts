@@ -11,6 +11,7 @@ import {
 } from '../api/index.js';
 import { hideUrlCredentials } from '../api/url.js';
 import type { EndpointEventType } from '../api/event-names.js';
+import { clearLegacyState, readLegacyState, writeLegacyState } from './listen-legacy-state.js';
 
 const LABEL_PREFIX = 'listen: ';
 
@@ -48,22 +49,47 @@ export async function registerEndpoint(url: string, label: string, events: Endpo
   };
 }
 
-/** `--legacy`: points the org's single webhook URL here, and back on exit. Both PUTs rotate its secret. */
-export async function registerLegacy(url: string, api: ApiOptions): Promise<Registration & { previousUrl: string | undefined }> {
-  const previous = await getWebhook(api);
-  const webhook = await setWebhookUrl(url, api);
-  const previousUrl = previous?.url;
+/**
+ * `--legacy`: points the org's single webhook URL here, and back on exit. Both PUTs rotate its
+ * secret. The URL to put back is kept in `stateDir` while it runs; when the org's URL is still the
+ * one a crashed run set, the URL that run kept is the one put back.
+ */
+export async function registerLegacy(
+  url: string,
+  api: ApiOptions & { baseUrl: string },
+  stateDir: string,
+  say: (line: string) => void,
+): Promise<Registration> {
+  const current = await getWebhook(api);
+  let previousUrl = current?.url;
+  const crashed = readLegacyState(stateDir);
+  if (crashed && crashed.apiUrl === api.baseUrl && current?.url === crashed.tunnelUrl) {
+    previousUrl = crashed.previousUrl ?? undefined;
+    say(
+      `an earlier "listen --legacy" did not put the legacy webhook URL back (it still points at its tunnel, ${hideUrlCredentials(crashed.tunnelUrl)}); ` +
+        `this run will restore ${previousUrl ? hideUrlCredentials(previousUrl) : 'nothing (none was set before it)'} on exit`,
+    );
+  }
+  writeLegacyState(stateDir, { apiUrl: api.baseUrl, tunnelUrl: url, previousUrl: previousUrl ?? null });
+  let webhook;
+  try {
+    webhook = await setWebhookUrl(url, api);
+  } catch (error) {
+    if (crashed === undefined) clearLegacyState(stateDir);
+    throw error;
+  }
   return {
     secret: webhook.secret,
-    previousUrl,
     description:
       `the legacy webhook URL (every event type, call.incoming included), which was ${previousUrl ? hideUrlCredentials(previousUrl) : 'not set'}; ` +
       'its secret was rotated, so a deployed receiver refuses deliveries until listen exits and you update it',
     async undo() {
       if (previousUrl === undefined) {
+        clearLegacyState(stateDir);
         return 'no legacy webhook URL was set before listen, and ThunderPhone has no way to remove one: it still points at the closed tunnel; set your real URL with "thunderphone-webhooks setup --url URL"';
       }
       await setWebhookUrl(previousUrl, api);
+      clearLegacyState(stateDir);
       return (
         `put the legacy webhook URL back to ${hideUrlCredentials(previousUrl)}; ThunderPhone issued a NEW secret for it: ` +
         'read it with "thunderphone-webhooks setup" and give it to your deployed receiver'

@@ -14,6 +14,7 @@ import type { CliIO } from './io.js';
 import { describeEndpoint, findLeftovers, listenLabel, registerEndpoint, registerLegacy, type Registration } from './listen-endpoint.js';
 import { createGate } from './listen-gate.js';
 import { choosePalette, deliveryLine, type DeliveryFacts } from './listen-line.js';
+import { defaultStateDir } from './listen-legacy-state.js';
 import { LISTEN_USAGE, parseListenArgs, type ListenOptions, type TunnelKind } from './listen-options.js';
 import { runSelfTest } from './listen-selftest.js';
 import { oneLineWriter, reasonOf } from './one-line.js';
@@ -32,6 +33,8 @@ export interface ListenIO extends CliIO {
   tunnels?: Partial<Record<TunnelKind, TunnelProvider>>;
   /** The machine name in the endpoint label; default os.hostname(). */
   hostname?: string;
+  /** Where --legacy keeps the URL to restore while it runs; default ~/.thunderphone-webhooks. */
+  stateDir?: string;
 }
 
 const NAME = 'thunderphone-webhooks listen';
@@ -125,7 +128,9 @@ export async function runListen(argv: string[], given: ListenIO): Promise<number
     checkStop();
 
     if (options.legacy) {
-      registration = await registerLegacy(webhookUrl, api);
+      registration = await registerLegacy(webhookUrl, { ...api, baseUrl: resolveConfig(api).baseUrl }, io.stateDir ?? defaultStateDir(), (line) =>
+        say(`${NAME}: ${line}`),
+      );
     } else {
       const label = listenLabel(io.hostname);
       await offerLeftoverRemoval(label, options, io, api, say);
