@@ -1,24 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline/promises';
 import { resolveConfig } from '../api/config.js';
 import { ThunderPhoneApiError } from '../api/errors.js';
-import { deleteWebhookEndpoint, type ApiOptions } from '../api/index.js';
+import type { ApiOptions } from '../api/index.js';
 import { validateWebhookUrl } from '../api/url.js';
 import { createReceiver } from '../core/create-receiver.js';
-import { isBlockingType } from '../core/event-types.js';
 import { describeError } from '../core/logger.js';
-import type { RawRequest } from '../core/receiver.js';
-import type { RawResponse } from '../core/response.js';
 import { commandTunnel, ngrokTunnel, noTunnel, TunnelError, type Tunnel, type TunnelProvider } from '../tunnel/index.js';
 import type { CliIO } from './io.js';
-import { describeEndpoint, findLeftovers, listenLabel, registerEndpoint, registerLegacy, type Registration } from './listen-endpoint.js';
+import { listenLabel, registerEndpoint, registerLegacy, type Registration } from './listen-endpoint.js';
+import { deliveryFacts, type SeenEvents } from './listen-facts.js';
+import { offerLeftoverRemoval } from './listen-leftovers.js';
+import { listenForStop } from './listen-stop.js';
 import { createGate } from './listen-gate.js';
-import { choosePalette, deliveryLine, type DeliveryFacts } from './listen-line.js';
+import { choosePalette, deliveryLine } from './listen-line.js';
 import { defaultStateDir } from './listen-legacy-state.js';
 import { LISTEN_USAGE, parseListenArgs, type ListenOptions, type TunnelKind } from './listen-options.js';
 import { runSelfTest } from './listen-selftest.js';
 import { oneLineWriter, reasonOf } from './one-line.js';
-import { createRelay, ForwardError, type Relay } from './serve-forward.js';
+import { createRelay, ForwardError } from './serve-forward.js';
 import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
 import { createStreamLogger } from './serve-logger.js';
 import { createEventPrinter } from './serve-print.js';
@@ -38,7 +37,6 @@ export interface ListenIO extends CliIO {
 }
 
 const NAME = 'thunderphone-webhooks listen';
-const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
 const CLOSE_TIMEOUT_MS = 3000;
 const LINGER_GRACE_MS = 2000;
 
@@ -88,7 +86,7 @@ export async function runListen(argv: string[], given: ListenIO): Promise<number
   const logger = createStreamLogger(io.stderr, { verbose: options.verbose });
   const printer = createEventPrinter(io.stdout, logger);
   const relay = options.forwardTo === undefined ? undefined : createRelay(options.forwardTo);
-  const seen = new WeakMap<Uint8Array, { type: string; callId: string | undefined }>();
+  const seen: SeenEvents = new WeakMap();
   const nonce = randomBytes(12).toString('hex');
   const deadlineMs = options.deadlineMs ?? 1800;
   const gate = createGate({
@@ -226,87 +224,6 @@ function chooseProvider(options: ListenOptions, io: ListenIO, debug: (line: stri
   return ngrokTunnel({ env: io.env });
 }
 
-async function offerLeftoverRemoval(label: string, options: ListenOptions, io: ListenIO, api: ApiOptions, say: (line: string) => void): Promise<void> {
-  const leftovers = await findLeftovers(label, api);
-  if (leftovers.length === 0) return;
-  const count = leftovers.length === 1 ? '1 webhook endpoint' : `${leftovers.length} webhook endpoints`;
-  say(`${NAME}: ${count} labelled "${label}" ${leftovers.length === 1 ? 'is' : 'are'} left over from an earlier listen on this machine:`);
-  for (const endpoint of leftovers) say(`  ${describeEndpoint(endpoint)}`);
-  let remove = options.removeLeftovers;
-  const ask = io.ask ?? terminalQuestion(io);
-  if (!remove && ask) {
-    remove = /^\s*y(es)?\s*$/i.test(await ask(`Remove ${leftovers.length === 1 ? 'it' : 'them'}? Answer no if another listen is running on this machine. [y/N] `));
-  }
-  if (!remove) {
-    say(`${NAME}: left as ${leftovers.length === 1 ? 'it is' : 'they are'}; --remove-leftovers removes them without asking`);
-    return;
-  }
-  for (const endpoint of leftovers) {
-    const { deleted } = await deleteWebhookEndpoint(endpoint.id, api);
-    say(`${NAME}: ${deleted ? 'removed' : 'already gone:'} left-over endpoint ${endpoint.id}`);
-  }
-}
-
-/** A question on the real terminal, when both stdin and stderr are one. */
-function terminalQuestion(io: ListenIO): ((question: string) => Promise<string>) | undefined {
-  if (io.stdout !== process.stdout || !process.stdin.isTTY || !process.stderr.isTTY) return undefined;
-  return async (question) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      return await rl.question(question);
-    } finally {
-      rl.close();
-    }
-  };
-}
-
-function deliveryFacts(
-  request: RawRequest,
-  response: RawResponse,
-  latencyMs: number,
-  seen: WeakMap<Uint8Array, { type: string; callId: string | undefined }>,
-  relay: Relay | undefined,
-  deadlineMs: number,
-): DeliveryFacts {
-  const event = seen.get(request.body);
-  const blocking = event !== undefined && isBlockingType(event.type);
-  const notes: string[] = [];
-  const staticAgent = blocking && response.body === '{}';
-  if (event !== undefined && relay !== undefined) {
-    const outcome = relay.outcomeOf(request.body);
-    if (outcome === undefined) {
-      if (staticAgent) notes.push(`no reply from your app within the ${deadlineMs} ms deadline: sent {} (the static agent answers)`);
-    } else if (outcome.kind === 'failed') {
-      notes.push(outcome.reason);
-    } else if (blocking && (outcome.status < 200 || outcome.status > 299)) {
-      notes.push(`your app answered ${outcome.status}: sent {} (the static agent answers)`);
-    } else if (blocking && !outcome.acceptedReply && outcome.body.byteLength > 0 && staticAgent) {
-      notes.push('your app\'s reply is not a valid agent configuration (see the warning above): sent {}');
-    }
-  } else if (staticAgent && latencyMs >= deadlineMs - 5) {
-    notes.push(`the ${deadlineMs} ms deadline passed: sent {} (the static agent answers)`);
-  }
-  return {
-    at: new Date(),
-    type: event?.type,
-    callId: event?.callId,
-    blocking,
-    status: response.status,
-    latencyMs,
-    refused: event === undefined ? errorCode(response.body) : undefined,
-    notes,
-  };
-}
-
-function errorCode(body: string): string | undefined {
-  try {
-    const code = (JSON.parse(body) as { error?: unknown }).error;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function apiProblem(error: unknown): string {
   if (error instanceof ThunderPhoneApiError && error.code === 'missing_api_key') {
     return 'no API key: set THUNDERPHONE_API_KEY or pass --api-key (an sk_live_ key of an admin or owner; listen manages a webhook endpoint with it)';
@@ -321,32 +238,3 @@ function failure(error: unknown): string {
   return reasonOf(error);
 }
 
-interface StopListener {
-  first: Promise<StopSignal>;
-  readonly received: StopSignal | undefined;
-  dispose(): void;
-}
-
-// Cleanup is bounded by the API's timeouts, but that can be many seconds on a bad network: a second
-// signal says what is going on, a third quits at once (the next start offers to remove the endpoint).
-function listenForStop(source: SignalSource, onRepeat: (count: number) => void): StopListener {
-  let resolveFirst: (signal: StopSignal) => void = () => {};
-  const first = new Promise<StopSignal>((resolve) => (resolveFirst = resolve));
-  let received: StopSignal | undefined;
-  let repeats = 0;
-  const listener = (signal: StopSignal) => {
-    if (received) return onRepeat((repeats += 1));
-    received = signal;
-    resolveFirst(signal);
-  };
-  for (const signal of STOP_SIGNALS) source.on(signal, listener);
-  return {
-    first,
-    get received() {
-      return received;
-    },
-    dispose: () => {
-      for (const signal of STOP_SIGNALS) source.off(signal, listener);
-    },
-  };
-}
