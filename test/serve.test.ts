@@ -490,7 +490,7 @@ describe('serve --forward-to', () => {
         if (event.type === 'call.incoming') {
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...APP_CONFIG, prompt: `${APP_CONFIG.prompt} Call ${event.data.call_id}.` }));
         } else if (event.type === 'call.graded') {
-          res.writeHead(500).end('database down');
+          res.writeHead(500, { 'retry-after': '120', 'x-internal': 'not relayed' }).end('database down');
         } else {
           res.writeHead(204).end();
         }
@@ -532,6 +532,8 @@ describe('serve --forward-to', () => {
     const failed = await deliver(s.url, GRADED);
     expect(failed.status).toBe(500);
     expect(failed.body).toBe('database down');
+    expect(failed.headers['retry-after']).toBe('120');
+    expect(failed.headers['x-internal']).toBeUndefined();
     await waitFor(() => /answered 500 to call\.graded/.test(s.stderr()), 'the forward failure log');
     // An expected failure is one line with its reason, not a stack trace of the library's code.
     const logged = s.stderr().split('\n').filter((line) => line.includes('answered 500 to call.graded'));

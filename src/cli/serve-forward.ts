@@ -30,6 +30,8 @@ export type ForwardOutcome =
       blocking: boolean;
       status: number;
       contentType: string | undefined;
+      /** Relayed too: it tells the sender when to retry. Other headers stay between the app and us. */
+      retryAfter: string | undefined;
       body: Uint8Array;
       /** Blocking events: the reply is a valid agent configuration, so its bytes are relayed. */
       acceptedReply: boolean;
@@ -103,6 +105,7 @@ function relayedResponse(outcome: ForwardOutcome, fromCore: RawResponse, where: 
     status: outcome.status,
     headers: {
       ...(outcome.contentType ? { 'content-type': outcome.contentType } : {}),
+      ...(outcome.retryAfter ? { 'retry-after': outcome.retryAfter } : {}),
       'content-length': String(Buffer.byteLength(body, 'utf8')),
     },
     body,
@@ -151,6 +154,7 @@ export function createForwarder(target: URL, record: (body: Uint8Array, outcome:
         blocking,
         status: response.status,
         contentType: response.headers.get('content-type') ?? undefined,
+        retryAfter: response.headers.get('retry-after') ?? undefined,
         body: bytes,
         acceptedReply,
         late,
