@@ -13,7 +13,7 @@ import { createStreamLogger } from '../src/cli/serve-logger.js';
 const root = resolve(import.meta.dirname, '..');
 const CLI = join(root, 'dist/cli/main.js');
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-const COMMANDS = ['serve', 'trigger', 'setup'];
+const COMMANDS = ['serve', 'trigger', 'setup', 'listen'];
 const SECRET = 'whsec_cli_conventions';
 
 async function cli(args: string[], env: Record<string, string> = {}) {
@@ -74,6 +74,10 @@ describe('usage errors exit 2 with one line that names the bad flag', () => {
     [['setup', '--bogus'], '--bogus'],
     [['setup', '--force'], '--force'],
     [['setup', '--url', 'ftp://example.com/hook'], '--url'],
+    [['listen', '--bogus'], '--bogus'],
+    [['listen', '--port', 'x'], '--port'],
+    [['listen', '--tunnel', 'carrier-pigeon'], '--tunnel'],
+    [['listen', '--forward-to', 'ftp://x'], '--forward-to'],
   ];
   it.each(cases)('%j names %s', async (args, flag) => {
     const { code, stdout, stderr } = await cli(args, { THUNDERPHONE_API_KEY: 'sk_live_not_used' });
@@ -82,7 +86,7 @@ describe('usage errors exit 2 with one line that names the bad flag', () => {
     const lines = stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(flag);
-    expect(lines[0]).toMatch(/^(thunderphone-webhooks (serve|setup)|trigger): /);
+    expect(lines[0]).toMatch(/^(thunderphone-webhooks (serve|setup|listen)|trigger): /);
   });
 });
 

@@ -35,7 +35,7 @@ describe('README', () => {
 
   it('names only CLI flags that some command lists in its --help', () => {
     const topLevel = execFileSync(process.execPath, [join(root, 'dist/cli/main.js'), '--help'], { encoding: 'utf8' });
-    const known = new Set([topLevel, ...['serve', 'trigger', 'setup'].map(help)].flatMap((text) => text.match(/--[a-z][a-z-]+/g) ?? []));
+    const known = new Set([topLevel, ...['serve', 'trigger', 'setup', 'listen'].map(help)].flatMap((text) => text.match(/--[a-z][a-z-]+/g) ?? []));
     expect(known.size).toBeGreaterThan(10);
     const named = new Set(readme.match(/--[a-z][a-z-]+/g) ?? []);
     for (const flag of named) expect(known.has(flag), `README names ${flag}`).toBe(true);

@@ -495,7 +495,7 @@ describe('serve --forward-to', () => {
         if (event.type === 'call.incoming') {
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...APP_CONFIG, prompt: `${APP_CONFIG.prompt} Call ${event.data.call_id}.` }));
         } else if (event.type === 'call.graded') {
-          res.writeHead(500).end('database down');
+          res.writeHead(500, { 'retry-after': '120', 'x-internal': 'not relayed' }).end('database down');
         } else {
           res.writeHead(204).end();
         }
@@ -529,14 +529,16 @@ describe('serve --forward-to', () => {
     expect((seen[1] as Seen).body.equals(Buffer.from(PRETTY_INCOMING))).toBe(true);
   });
 
-  it('acknowledges a non-blocking event the app accepts (2xx) and answers 500 when the app answers 500', async () => {
+  it("relays the app's status and body for a non-blocking event: its 204, and its 500 (so ThunderPhone retries)", async () => {
     const s = await serve(['--secret', SECRET, '--forward-to', appUrl]);
     const ok = await deliver(s.url, COMPLETE);
-    expect(ok.status).toBe(200);
+    expect(ok.status).toBe(204);
+    expect(ok.body).toBe('');
     const failed = await deliver(s.url, GRADED);
     expect(failed.status).toBe(500);
-    expect(JSON.parse(failed.body).error).toBe('handler_failed');
-    expect(failed.body).not.toContain('database down');
+    expect(failed.body).toBe('database down');
+    expect(failed.headers['retry-after']).toBe('120');
+    expect(failed.headers['x-internal']).toBeUndefined();
     await waitFor(() => /answered 500 to call\.graded/.test(s.stderr()), 'the forward failure log');
     // An expected failure is one line with its reason, not a stack trace of the library's code.
     const logged = s.stderr().split('\n').filter((line) => line.includes('answered 500 to call.graded'));
@@ -553,7 +555,7 @@ describe('serve --forward-to', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('when the app is unreachable: {} for a blocking event, 500 for any other', async () => {
+  it('when the app is unreachable: {} for a blocking event, 502 with the reason for any other', async () => {
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
@@ -562,8 +564,53 @@ describe('serve --forward-to', () => {
     const blocking = await deliver(s.url, INCOMING);
     expect(blocking.status).toBe(200);
     expect(blocking.body).toBe('{}');
-    expect((await deliver(s.url, COMPLETE)).status).toBe(500);
+    const other = await deliver(s.url, COMPLETE);
+    expect(other.status).toBe(502);
+    expect(JSON.parse(other.body)).toMatchObject({ error: 'forward_failed' });
+    expect(JSON.parse(other.body).message).toMatch(/could not forward call\.complete to .*ECONNREFUSED/);
+    expect(other.body).not.toContain(SECRET);
     expect(s.stderr()).toMatch(/could not forward call\.complete to .*ECONNREFUSED/);
+  });
+
+  it('when the app crashes mid-request (socket destroyed): 502 with the reason, {} for a blocking event', async () => {
+    const crashing = http.createServer((req) => req.socket.destroy());
+    await new Promise<void>((r) => crashing.listen(0, '127.0.0.1', r));
+    const crashUrl = `http://127.0.0.1:${(crashing.address() as AddressInfo).port}/`;
+    try {
+      const s = await serve(['--secret', SECRET, '--forward-to', crashUrl]);
+      const blocking = await deliver(s.url, INCOMING);
+      expect(blocking.status).toBe(200);
+      expect(blocking.body).toBe('{}');
+      const other = await deliver(s.url, GRADED);
+      expect(other.status).toBe(502);
+      expect(JSON.parse(other.body).message).toMatch(/could not forward call\.graded to .*(ECONNRESET|UND_ERR_SOCKET|other side closed)/);
+      // The process is still up and answering.
+      expect((await request(`${s.origin}/healthz`)).status).toBe(200);
+    } finally {
+      await new Promise((r) => crashing.close(r));
+    }
+  });
+
+  it('an invalid or non-2xx reply to a blocking event becomes {}, never the app\'s bytes', async () => {
+    const bad = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/invalid') res.writeHead(200, { 'content-type': 'application/json' }).end('{"prompt":"p","voice":"v","colour":"red"}');
+        else res.writeHead(503, { 'content-type': 'text/plain' }).end('busy');
+      });
+    });
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`;
+    try {
+      for (const path of ['/invalid', '/busy']) {
+        const s = await serve(['--secret', SECRET, '--forward-to', `${origin}${path}`]);
+        const r = await deliver(s.url, INCOMING);
+        expect(r.status).toBe(200);
+        expect(r.body).toBe('{}');
+      }
+    } finally {
+      await new Promise((r) => bad.close(r));
+    }
   });
 });
 

@@ -4,11 +4,20 @@ import { errorDetail } from './response-detail.js';
 import { plural, statusError } from './status-error.js';
 
 export interface ApiRequest {
-  method: 'GET' | 'PUT' | 'PATCH';
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
   /** Starts with /v1/. */
   path: string;
   body?: unknown;
+  /**
+   * False for a request that must not run twice (a POST that creates something). After a 5xx or
+   * a timeout it may have taken effect, so it is retried only when the connection itself failed
+   * (refused, or the host not found), which proves it never reached ThunderPhone.
+   */
+  idempotent?: boolean;
 }
+
+// Network failures that happen before a single byte of the request is sent.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 const MAX_BACKOFF_MS = 8_000;
 
@@ -23,7 +32,7 @@ export async function requestJson(config: ApiConfig, request: ApiRequest): Promi
     try {
       return await attemptOnce(config, request, attempt);
     } catch (error) {
-      if (!isRetryable(error) || attempt >= maxAttempts) throw error;
+      if (!isRetryable(error, request.idempotent !== false) || attempt >= maxAttempts) throw error;
       const delayMs = backoffMs(config.retryDelayMs, attempt);
       announceRetry(config, { attempt: attempt + 1, maxAttempts, method: request.method, path: request.path, delayMs, reason: withoutAttempts(error.message), error });
       await sleep(delayMs);
@@ -44,11 +53,10 @@ function withoutAttempts(message: string): string {
   return message.replace(/ after \d+ attempts?(?=:|$)/, '').replace(/ \(\d+ attempts?\)$/, '');
 }
 
-function isRetryable(error: unknown): error is ThunderPhoneApiError {
-  return (
-    error instanceof ThunderPhoneApiError &&
-    (error.code === 'server_error' || error.code === 'network_error' || error.code === 'timeout')
-  );
+function isRetryable(error: unknown, idempotent: boolean): error is ThunderPhoneApiError {
+  if (!(error instanceof ThunderPhoneApiError)) return false;
+  if (!idempotent) return error.code === 'network_error' && NEVER_SENT.has(networkReason(error.cause) ?? '');
+  return error.code === 'server_error' || error.code === 'network_error' || error.code === 'timeout';
 }
 
 async function attemptOnce(config: ApiConfig, request: ApiRequest, attempt: number): Promise<unknown> {
@@ -79,6 +87,8 @@ async function attemptOnce(config: ApiConfig, request: ApiRequest, attempt: numb
   if (status < 200 || status >= 300) {
     throw statusError({ status, method, path, attempts: attempt, detail: errorDetail(text, config.apiKey) });
   }
+  // 204 No Content (a DELETE) has no body to parse.
+  if (text.trim() === '' && (status === 204 || method === 'DELETE')) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -104,10 +114,12 @@ function transportError(error: unknown, config: ApiConfig, request: ApiRequest, 
   }
   // The cause is kept out of the error object: undici's may quote request headers.
   const reason = networkReason(error);
+  // Only the machine code is kept as the cause, so a retry policy can read it.
+  const cause = reason === undefined ? undefined : new Error(reason, { cause: { code: reason } });
   return new ThunderPhoneApiError(
     'network_error',
     `could not reach ThunderPhone at ${new URL(config.baseUrl).origin} for ${method} ${path}${reason ? ` (${reason})` : ''} after ${plural(attempt)}`,
-    details,
+    cause === undefined ? details : { ...details, cause },
   );
 }
 

@@ -10,6 +10,7 @@ commands:
   serve     run a standalone receiver (verifies, then prints or handles each event)
   trigger   send a signed sample event to a receiver, as ThunderPhone does
   setup     register your webhook URL with ThunderPhone and print its secret
+  listen    receive real ThunderPhone webhooks here, through a tunnel and a temporary endpoint
 
 flags:
   --help, -h    show this help (each command has its own: <command> --help)
@@ -28,6 +29,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).runServe,
   trigger: async () => (await import('./trigger.js')).runTrigger,
   setup: async () => (await import('./setup.js')).runSetup,
+  listen: async () => (await import('./listen.js')).runListen,
 };
 
 export async function main(argv: string[], io: CliIO): Promise<number> {

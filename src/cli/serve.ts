@@ -6,7 +6,7 @@ import type { CliIO } from './io.js';
 import { oneLineWriter, reasonOf } from './one-line.js';
 import { DedupeUsageError, dedupeStoreFromFlag } from './serve-dedupe.js';
 import { devSecretNotice, generateDevSecret } from './serve-dev-secret.js';
-import { createForwarder } from './serve-forward.js';
+import { createRelay, type Relay } from './serve-forward.js';
 import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
 import { chooseLogFormat, colorEnabled, statusWriter } from './log-format.js';
 import { createStreamLogger } from './serve-logger.js';
@@ -88,9 +88,10 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   }
 
   const printer = createEventPrinter(io.stdout, logger);
+  const relay = options.forwardTo === undefined ? undefined : createRelay(options.forwardTo);
   let registered: string[];
   try {
-    registered = await installHandlers(receiver, await chooseHandlers(options, io.cwd), (event, context) => {
+    registered = await installHandlers(receiver, await chooseHandlers(options, io.cwd, relay), (event, context) => {
       logger.info(`verified ${event.type}${typeof event.event_id === 'string' ? ` (event_id ${event.event_id})` : ''}`);
       printer.print(context.rawBody);
     });
@@ -103,7 +104,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
 
   let server: RunningServer;
   try {
-    server = await startServer({ host: options.host, port: options.port, path: options.path, core: receiver, logger });
+    server = await startServer({ host: options.host, port: options.port, path: options.path, core: relay ? relay.wrap(receiver) : receiver, logger });
   } catch (error) {
     printer.dispose();
     await closeDedupe();
@@ -141,9 +142,9 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   return 0;
 }
 
-async function chooseHandlers(options: ServeOptions, cwd: string): Promise<LoadedHandlers | undefined> {
+async function chooseHandlers(options: ServeOptions, cwd: string, relay: Relay | undefined): Promise<LoadedHandlers | undefined> {
   if (options.handlers !== undefined) return loadHandlersModule(options.handlers, cwd);
-  if (options.forwardTo !== undefined) return { kind: 'map', handlers: { '*': createForwarder(options.forwardTo) } };
+  if (relay !== undefined) return { kind: 'map', handlers: { '*': relay.handler } };
   return undefined;
 }
 
@@ -153,7 +154,7 @@ function describeDedupe(value: string): string {
 
 function describeMode(options: ServeOptions, registered: string[]): string {
   if (options.forwardTo !== undefined) {
-    return `forwarding every verified event to ${options.forwardTo.href}; its reply to a blocking event is the agent configuration, a non-2xx on any other event is answered 500 so ThunderPhone retries. Each event is also printed to stdout as one JSON line.`;
+    return `forwarding every verified event to ${options.forwardTo.href}; its reply to a blocking event is the agent configuration (or {} if it is late or invalid), and its status and body on any other event go back as they are (502 if it cannot be reached). Each event is also printed to stdout as one JSON line.`;
   }
   if (options.handlers !== undefined) {
     return `handlers from ${options.handlers}: ${registered.join(', ')}. Every verified event is also printed to stdout as one JSON line.`;

@@ -3,6 +3,7 @@ import { EXIT, attachNegativeValues, describeParseError } from './args.js';
 import type { CliIO } from './io.js';
 import { oneLine } from './one-line.js';
 import {
+  ensureWebhookEndpoint,
   ensureWebhookUrl,
   getWebhook,
   ThunderPhoneApiError,
@@ -12,6 +13,7 @@ import {
 import { hideUrlCredentials } from '../api/url.js';
 
 const USAGE = `usage: thunderphone-webhooks setup [--url URL] [--api-key KEY] [--force]
+       thunderphone-webhooks setup --endpoint --url URL [--events a,b] [--label TEXT] [--api-key KEY]
 
 Registers URL as your organization's ThunderPhone webhook (the single-URL webhook that
 receives every event type) and prints its signing secret on stdout, alone on one line:
@@ -19,7 +21,17 @@ receives every event type) and prints its signing secret on stdout, alone on one
 If URL is already set, nothing is sent and the current secret is printed.
 Without --url, shows the current webhook and prints its secret.
 
+With --endpoint, registers URL as a webhook endpoint instead (one of several URLs, each with
+its own secret and event list), idempotently: an endpoint with that URL is updated (label,
+events) and keeps its secret; otherwise one is created and its one-time secret is printed on
+stdout, the only time ThunderPhone shows it.
+
 flags:
+  --endpoint      manage a webhook endpoint (/v1/developer/webhook-endpoints), not the legacy URL
+  --events a,b    with --endpoint: event types (default: all): telephony.incoming,
+                  telephony.complete, telephony.tool, web.incoming, web.complete, web.tool,
+                  call.graded, issue.reported, test-call.completed
+  --label TEXT    with --endpoint: the endpoint's label (default: the URL's host), 1-120 chars
   --url URL       https:// URL (http:// only for localhost, 127.0.0.1 and [::1]), without
                   user:password@ or a #fragment
   --api-key KEY   an sk_live_ key of an admin or owner; defaults to THUNDERPHONE_API_KEY
@@ -52,6 +64,9 @@ interface SetupFlags {
   apiKey?: string;
   force: boolean;
   help: boolean;
+  endpoint: boolean;
+  events?: string;
+  label?: string;
 }
 
 export async function runSetup(argv: string[], io: CliIO): Promise<number> {
@@ -70,6 +85,11 @@ export async function runSetup(argv: string[], io: CliIO): Promise<number> {
     say(io, `${PREFIX} --force needs --url (see --help)`);
     return 2;
   }
+  const usage = endpointUsageProblem(flags);
+  if (usage) {
+    say(io, `${PREFIX} ${usage} (see --help)`);
+    return 2;
+  }
 
   const options: ApiOptions = {
     env: io.env,
@@ -77,6 +97,7 @@ export async function runSetup(argv: string[], io: CliIO): Promise<number> {
   };
   if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
   try {
+    if (flags.endpoint) return await setupEndpoint(io, flags, options);
     if (flags.url === undefined) return await showCurrent(io, options);
     const result = await ensureWebhookUrl(flags.url, { ...options, force: flags.force });
     say(io, summary(result));
@@ -84,11 +105,16 @@ export async function runSetup(argv: string[], io: CliIO): Promise<number> {
     return 0;
   } catch (error) {
     say(io, `${PREFIX} ${describeFailure(error, flags.apiKey !== undefined)}`);
-    return error instanceof ThunderPhoneApiError && error.code === 'invalid_url' ? EXIT.usage : EXIT.failure;
+    return error instanceof ThunderPhoneApiError && USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.failure;
   }
 }
 
+const USAGE_CODES = new Set(['invalid_url', 'invalid_events', 'invalid_label']);
+
 const FLAGS = {
+  endpoint: { type: 'boolean', default: false },
+  events: { type: 'string' },
+  label: { type: 'string' },
   url: { type: 'string' },
   'api-key': { type: 'string' },
   force: { type: 'boolean', default: false },
@@ -97,7 +123,55 @@ const FLAGS = {
 
 function parseFlags(argv: string[]): SetupFlags {
   const { values } = parseArgs({ args: attachNegativeValues(argv, FLAGS), strict: true, allowPositionals: false, options: FLAGS });
-  return { url: values.url, apiKey: values['api-key'], force: values.force === true, help: values.help === true };
+  return {
+    url: values.url,
+    apiKey: values['api-key'],
+    force: values.force === true,
+    help: values.help === true,
+    endpoint: values.endpoint === true,
+    events: values.events,
+    label: values.label,
+  };
+}
+
+function endpointUsageProblem(flags: SetupFlags): string | undefined {
+  if (!flags.endpoint) {
+    if (flags.events !== undefined || flags.label !== undefined) return '--events and --label go with --endpoint';
+    return undefined;
+  }
+  if (flags.url === undefined) return '--endpoint needs --url';
+  if (flags.force) return '--force is for the legacy URL; an endpoint update never changes its secret';
+  return undefined;
+}
+
+async function setupEndpoint(io: CliIO, flags: SetupFlags, options: ApiOptions): Promise<number> {
+  const url = flags.url as string;
+  const events = flags.events === undefined ? [] : flags.events.split(',').map((e) => e.trim()).filter(Boolean);
+  const label = flags.label ?? defaultLabel(url);
+  const result = await ensureWebhookEndpoint({ url, label, events }, options);
+  const { endpoint } = result;
+  const what = `${endpoint.id} for ${hideUrlCredentials(endpoint.url)} ("${endpoint.label}", ${endpoint.events.length === 0 ? 'every event' : endpoint.events.join(', ')})`;
+  for (const other of result.duplicates) say(io, `Note: endpoint ${other.id} has the same URL and was left as it is.`);
+  if (result.changed === 'created') {
+    say(io, `Webhook endpoint created: ${what}. Its signing secret is on stdout and will NOT be shown again: give it to your receiver as THUNDERPHONE_WEBHOOK_SECRET now.`);
+    io.stdout.write(`${result.secret}\n`);
+    return 0;
+  }
+  const hint = endpoint.secret_hint ? ` (${endpoint.secret_hint})` : '';
+  say(
+    io,
+    `${result.changed === 'updated' ? 'Webhook endpoint updated' : 'Webhook endpoint unchanged'}: ${what}. Its secret${hint} is unchanged and ` +
+      'cannot be read again; if it is lost, delete the endpoint in the dashboard and run this again.',
+  );
+  return 0;
+}
+
+function defaultLabel(url: string): string {
+  try {
+    return new URL(url).host.slice(0, 120) || 'thunderphone-webhooks';
+  } catch {
+    return 'thunderphone-webhooks'; // the URL check that follows explains what is wrong
+  }
 }
 
 /** parseArgs quotes a stray positional verbatim, and that may be an API key pasted without --api-key. */

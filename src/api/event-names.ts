@@ -1,0 +1,50 @@
+import { ThunderPhoneApiError } from './errors.js';
+
+/**
+ * The values ThunderPhone accepts in a webhook endpoint's `events` (anything else is a 400).
+ * An empty list subscribes to every event.
+ */
+export const ENDPOINT_EVENT_TYPES = [
+  'telephony.incoming',
+  'telephony.complete',
+  'telephony.tool',
+  'web.incoming',
+  'web.complete',
+  'web.tool',
+  'call.graded',
+  'issue.reported',
+  'test-call.completed',
+] as const;
+
+export type EndpointEventType = (typeof ENDPOINT_EVENT_TYPES)[number];
+
+// The legacy single URL's names: endpoints deliver the same events under these names instead.
+const LEGACY_NAMES: Record<string, string> = {
+  'call.incoming': 'telephony.incoming (or web.incoming for widget sessions)',
+  'call.complete': 'telephony.complete (or web.complete for widget sessions)',
+};
+
+/**
+ * Checks `events` before anything is sent: each must be a documented endpoint event, listed once.
+ * Returns a copy. The error names the first bad value and what was probably meant.
+ */
+export function validateEndpointEvents(events: unknown): EndpointEventType[] {
+  if (!Array.isArray(events)) throw invalid('events must be a list of event types (an empty list means every event)');
+  const seen = new Set<string>();
+  for (const name of events) {
+    if (typeof name !== 'string') throw invalid('events must hold only strings');
+    if (seen.has(name)) throw invalid(`event type "${name}" is listed twice`);
+    seen.add(name);
+    if ((ENDPOINT_EVENT_TYPES as readonly string[]).includes(name)) continue;
+    const legacy = LEGACY_NAMES[name];
+    if (legacy) {
+      throw invalid(`"${name}" is the legacy webhook URL's name; webhook endpoints deliver it as ${legacy}`);
+    }
+    throw invalid(`unknown event type ${JSON.stringify(name.slice(0, 80))}; webhook endpoints accept ${ENDPOINT_EVENT_TYPES.join(', ')}`);
+  }
+  return [...events] as EndpointEventType[];
+}
+
+function invalid(message: string): ThunderPhoneApiError {
+  return new ThunderPhoneApiError('invalid_events', message);
+}

@@ -1,0 +1,45 @@
+import { createInterface } from 'node:readline/promises';
+import { deleteWebhookEndpoint, type ApiOptions } from '../api/index.js';
+import { describeEndpoint, findLeftovers } from './listen-endpoint.js';
+import type { ListenIO } from './listen.js';
+
+const NAME = 'thunderphone-webhooks listen';
+
+/**
+ * Endpoints with this machine's label are left from a run that could not clean up (a crash, a
+ * failed delete). They are listed, then removed with --remove-leftovers or a yes on the terminal.
+ */
+export async function offerLeftoverRemoval(label: string, options: { removeLeftovers: boolean }, io: ListenIO, api: ApiOptions, say: (line: string) => void): Promise<void> {
+  const leftovers = await findLeftovers(label, api);
+  if (leftovers.length === 0) return;
+  const count = leftovers.length === 1 ? '1 webhook endpoint' : `${leftovers.length} webhook endpoints`;
+  say(`${NAME}: ${count} labelled "${label}" ${leftovers.length === 1 ? 'is' : 'are'} left over from an earlier listen on this machine:`);
+  for (const endpoint of leftovers) say(`  ${describeEndpoint(endpoint)}`);
+  let remove = options.removeLeftovers;
+  const ask = io.ask ?? terminalQuestion(io);
+  if (!remove && ask) {
+    remove = /^\s*y(es)?\s*$/i.test(await ask(`Remove ${leftovers.length === 1 ? 'it' : 'them'}? Answer no if another listen is running on this machine. [y/N] `));
+  }
+  if (!remove) {
+    say(`${NAME}: left as ${leftovers.length === 1 ? 'it is' : 'they are'}; --remove-leftovers removes them without asking`);
+    return;
+  }
+  for (const endpoint of leftovers) {
+    const { deleted } = await deleteWebhookEndpoint(endpoint.id, api);
+    say(`${NAME}: ${deleted ? 'removed' : 'already gone:'} left-over endpoint ${endpoint.id}`);
+  }
+}
+
+/** A question on the real terminal, when both stdin and stderr are one. */
+function terminalQuestion(io: ListenIO): ((question: string) => Promise<string>) | undefined {
+  if (io.stdout !== process.stdout || !process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  };
+}
+
