@@ -7,6 +7,7 @@ export default defineConfig({
     'web/index': 'src/web/index.ts',
     'fastify/index': 'src/fastify/index.ts',
     'koa/index': 'src/koa/index.ts',
+    'redis/index': 'src/redis/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import type { DedupeClaim, DedupeStore } from '../core/dedupe-store.js';
+import { guardLogger, type Logger } from '../core/logger.js';
+import { MAX_TIMER_MS } from '../core/limits.js';
+import type { RedisClientLike } from './client.js';
+import { openConnection, type OwnedConnection } from './connection.js';
+import { redisUrlProblem } from './redis-url.js';
+import { COMPLETE, RELEASE, RENEW, runScript } from './scripts.js';
+
+export const DEFAULT_REDIS_PREFIX = 'thunderphone-webhooks:dedupe:';
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
+
+export interface RedisDedupeStoreOptions {
+  /** An ioredis client (or one shaped like it) you manage; the store never closes it. */
+  client?: RedisClientLike | undefined;
+  /** `redis://HOST:PORT/DB` or `rediss://...`: the store opens (and closes) its own ioredis client. */
+  url?: string | undefined;
+  /** Put before every event key. Default `thunderphone-webhooks:dedupe:`. */
+  prefix?: string | undefined;
+  /** How long a handled event stays marked done. Default: what the receiver asks (24 h). */
+  ttlSeconds?: number | undefined;
+  /** How long a claim lasts unless renewed. Default: what the receiver asks. */
+  leaseMs?: number | undefined;
+  /** Longest wait for one store operation before it fails. Default 1000 ms. */
+  commandTimeoutMs?: number | undefined;
+  /** Where connection losses and recoveries are reported (stores opened from `url`). */
+  logger?: Partial<Logger> | undefined;
+}
+
+export interface RedisDedupeStore extends DedupeStore {
+  /** Resolves when Redis answers; rejects with the reason it does not (or that ioredis is missing). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// The value of a handled key. Claims hold a random token instead, which never equals it.
+const DONE = 'done';
+// A claim that loses SET NX reads the key; if it expired in between, claim again, a few times.
+const CLAIM_ATTEMPTS = 3;
+
+/**
+ * A dedupe store in Redis, shared by every receiver pointed at the same server and prefix. A claim
+ * is one `SET key token NX PX lease`; renew, complete and release are Lua scripts that act only
+ * while the key still holds the caller's token.
+ */
+export function redisDedupeStore(options: RedisDedupeStoreOptions): RedisDedupeStore {
+  const settings = readOptions(options);
+  const logger = guardLogger(options.logger);
+  let connection: Promise<OwnedConnection> | undefined;
+  let owned: OwnedConnection | undefined;
+  let closed = false;
+
+  async function client(): Promise<RedisClientLike> {
+    if (closed) throw new Error('the Redis dedupe store is closed');
+    if (settings.client) return settings.client;
+    connection ??= openConnection(settings.url as string, settings.commandTimeoutMs, logger);
+    owned = await connection;
+    await owned.whenReady();
+    return owned.client;
+  }
+
+  /** One store operation, bounded in time, so a slow or absent Redis fails it instead of hanging. */
+  function bounded<T>(what: string, operation: (redis: RedisClientLike) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const problem = owned?.problem();
+        reject(new Error(`Redis dedupe store: ${what} got no answer within ${settings.commandTimeoutMs} ms${problem ? ` (${problem})` : ''}`));
+      }, settings.commandTimeoutMs);
+      timer.unref();
+    });
+    const run = client().then(operation);
+    run.catch(() => {}); // lost the race: its late failure is not news
+    return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  const key = (eventKey: string) => settings.prefix + eventKey;
+
+  return {
+    claim(eventKey, leaseMs) {
+      const lease = wholeMs(settings.leaseMs ?? leaseMs);
+      return bounded('claim', async (redis): Promise<DedupeClaim> => {
+        for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
+          const token = randomBytes(16).toString('hex');
+          if ((await redis.set(key(eventKey), token, 'PX', lease, 'NX')) === 'OK') return { status: 'claimed', token };
+          const held = await redis.get(key(eventKey));
+          if (held === DONE) return { status: 'done' };
+          if (held !== null) return { status: 'in-flight' };
+        }
+        // Claimed and freed over and over by others in the meantime: someone is on it.
+        return { status: 'in-flight' };
+      });
+    },
+
+    renew(eventKey, token, leaseMs) {
+      const lease = wholeMs(settings.leaseMs ?? leaseMs);
+      return bounded('renew', async (redis) => Number(await runScript(redis, RENEW, key(eventKey), [token, lease])) === 1);
+    },
+
+    complete(eventKey, token, ttlMs) {
+      const ttl = wholeMs(settings.ttlMs ?? ttlMs);
+      return bounded('complete', async (redis) => {
+        await runScript(redis, COMPLETE, key(eventKey), [token, ttl, DONE]);
+      });
+    },
+
+    release(eventKey, token) {
+      return bounded('release', async (redis) => {
+        await runScript(redis, RELEASE, key(eventKey), [token]);
+      });
+    },
+
+    ping() {
+      return bounded('ping', async (redis) => {
+        await redis.ping();
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (connection) await connection.then((owned) => owned.close(), () => {});
+    },
+  };
+}
+
+interface Settings {
+  client: RedisClientLike | undefined;
+  url: string | undefined;
+  prefix: string;
+  ttlMs: number | undefined;
+  leaseMs: number | undefined;
+  commandTimeoutMs: number;
+}
+
+function readOptions(options: RedisDedupeStoreOptions): Settings {
+  const fail = (message: string): never => {
+    throw new TypeError(`thunderphone-webhooks: redisDedupeStore: ${message}`);
+  };
+  if (typeof options !== 'object' || options === null) fail('pass { url } or { client }');
+  const { client, url } = options;
+  if (client !== undefined && url !== undefined) fail('pass either client or url, not both');
+  if (client === undefined && url === undefined) fail('pass { url: "redis://HOST:PORT/DB" } or { client } (an ioredis instance)');
+  if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.set !== 'function' || typeof client.evalsha !== 'function')) {
+    fail('client must be an ioredis client (it needs set, get, eval, evalsha and ping)');
+  }
+  if (url !== undefined) {
+    if (typeof url !== 'string') fail('url must be a string like redis://127.0.0.1:6379/0');
+    const problem = redisUrlProblem(url);
+    if (problem) fail(`url ${problem}`);
+  }
+  const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  if (typeof prefix !== 'string') fail('prefix must be a string');
+  return {
+    client,
+    url,
+    prefix,
+    ttlMs: options.ttlSeconds === undefined ? undefined : positive(options.ttlSeconds * 1000, 'ttlSeconds', options.ttlSeconds, fail),
+    leaseMs: options.leaseMs === undefined ? undefined : positive(options.leaseMs, 'leaseMs', options.leaseMs, fail),
+    commandTimeoutMs:
+      options.commandTimeoutMs === undefined
+        ? DEFAULT_REDIS_COMMAND_TIMEOUT_MS
+        : positive(options.commandTimeoutMs, 'commandTimeoutMs', options.commandTimeoutMs, fail),
+  };
+}
+
+function positive(ms: number, name: string, given: unknown, fail: (message: string) => never): number {
+  if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 1 && ms <= MAX_TIMER_MS) return ms;
+  return fail(`${name} must be a positive number (at most ${MAX_TIMER_MS} ms), got ${String(given)}`);
+}
+
+// PX and PEXPIRE take whole milliseconds, at least 1.
+function wholeMs(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
+}
