@@ -100,14 +100,13 @@ describeWithRedis('redisDedupeStore against a real redis-server', () => {
     }
   });
 
-  it('ttlSeconds and leaseMs, when given, win over what the receiver asks', async () => {
-    const store = open({ prefix: 'p3:', ttlSeconds: 2, leaseMs: 700 });
+  it('keeps done keys for ttlSeconds, and tells the receiver so through ttlMs (24 h by default)', async () => {
+    expect(open().ttlMs).toBe(DAY_MS);
+    const store = open({ prefix: 'p3:', ttlSeconds: 2 });
+    expect(store.ttlMs).toBe(2000);
     const key = fresh();
     const claim = (await store.claim(key, 60_000)) as { token: string };
-    expect(await raw.pttl(`p3:${key}`)).toBeLessThanOrEqual(700);
-    await store.renew(key, claim.token, 60_000);
-    expect(await raw.pttl(`p3:${key}`)).toBeLessThanOrEqual(700);
-    await store.complete(key, claim.token, DAY_MS);
+    await store.complete(key, claim.token, store.ttlMs);
     const ttl = await raw.pttl(`p3:${key}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(2000);
@@ -197,7 +196,7 @@ it('refuses unclear options with one line that names the fix', async () => {
   expect(() => redisDedupeStore({ url: 'redis://127.0.0.1:6379/zero' })).toThrow(/not a number/);
   expect(() => redisDedupeStore({ url: 'not a url' })).toThrow(/not a URL/);
   expect(() => redisDedupeStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: 0 })).toThrow(/ttlSeconds must be a positive number/);
-  expect(() => redisDedupeStore({ url: 'redis://127.0.0.1:6379', leaseMs: Number.NaN })).toThrow(/leaseMs/);
+  expect(() => redisDedupeStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: Number.NaN })).toThrow(/ttlSeconds/);
   expect(() => redisDedupeStore({ client: { set: 1 } as never })).toThrow(/ioredis client/);
   // Nothing connects until the store is used, so building one with no Redis around is fine.
   const idle = redisDedupeStore({ url: `redis://127.0.0.1:${await freePort()}/0` });

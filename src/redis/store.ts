@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DedupeClaim, DedupeStore } from '../core/dedupe-store.js';
+import { DEFAULT_DEDUPE_TTL_MS, type DedupeClaim, type DedupeStore } from '../core/dedupe-store.js';
 import { guardLogger, type Logger } from '../core/logger.js';
 import { MAX_TIMER_MS } from '../core/limits.js';
 import type { RedisClientLike } from './client.js';
@@ -17,10 +17,8 @@ export interface RedisDedupeStoreOptions {
   url?: string | undefined;
   /** Put before every event key. Default `thunderphone-webhooks:dedupe:`. */
   prefix?: string | undefined;
-  /** How long a handled event stays marked done. Default: what the receiver asks (24 h). */
+  /** How long a handled event stays marked done. Default 86400 (24 h, ThunderPhone's retry window). */
   ttlSeconds?: number | undefined;
-  /** How long a claim lasts unless renewed. Default: what the receiver asks. */
-  leaseMs?: number | undefined;
   /** Longest wait for one store operation before it fails. Default 1000 ms. */
   commandTimeoutMs?: number | undefined;
   /** Where connection losses and recoveries are reported (stores opened from `url`). */
@@ -28,6 +26,8 @@ export interface RedisDedupeStoreOptions {
 }
 
 export interface RedisDedupeStore extends DedupeStore {
+  /** How long a done key is kept (ttlSeconds in ms); the receiver passes it to complete(). */
+  readonly ttlMs: number;
   /** Resolves when Redis answers; rejects with the reason it does not (or that ioredis is missing). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -77,8 +77,10 @@ export function redisDedupeStore(options: RedisDedupeStoreOptions): RedisDedupeS
   const key = (eventKey: string) => settings.prefix + eventKey;
 
   return {
+    ttlMs: settings.ttlMs,
+
     claim(eventKey, leaseMs) {
-      const lease = wholeMs(settings.leaseMs ?? leaseMs);
+      const lease = wholeMs(leaseMs);
       return bounded('claim', async (redis): Promise<DedupeClaim> => {
         for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
           const token = randomBytes(16).toString('hex');
@@ -93,12 +95,12 @@ export function redisDedupeStore(options: RedisDedupeStoreOptions): RedisDedupeS
     },
 
     renew(eventKey, token, leaseMs) {
-      const lease = wholeMs(settings.leaseMs ?? leaseMs);
+      const lease = wholeMs(leaseMs);
       return bounded('renew', async (redis) => Number(await runScript(redis, RENEW, key(eventKey), [token, lease])) === 1);
     },
 
     complete(eventKey, token, ttlMs) {
-      const ttl = wholeMs(settings.ttlMs ?? ttlMs);
+      const ttl = wholeMs(ttlMs);
       return bounded('complete', async (redis) => {
         await runScript(redis, COMPLETE, key(eventKey), [token, ttl, DONE]);
       });
@@ -128,8 +130,7 @@ interface Settings {
   client: RedisClientLike | undefined;
   url: string | undefined;
   prefix: string;
-  ttlMs: number | undefined;
-  leaseMs: number | undefined;
+  ttlMs: number;
   commandTimeoutMs: number;
 }
 
@@ -155,8 +156,7 @@ function readOptions(options: RedisDedupeStoreOptions): Settings {
     client,
     url,
     prefix,
-    ttlMs: options.ttlSeconds === undefined ? undefined : positive(options.ttlSeconds * 1000, 'ttlSeconds', options.ttlSeconds, fail),
-    leaseMs: options.leaseMs === undefined ? undefined : positive(options.leaseMs, 'leaseMs', options.leaseMs, fail),
+    ttlMs: options.ttlSeconds === undefined ? DEFAULT_DEDUPE_TTL_MS : positive(options.ttlSeconds * 1000, 'ttlSeconds', options.ttlSeconds, fail),
     commandTimeoutMs:
       options.commandTimeoutMs === undefined
         ? DEFAULT_REDIS_COMMAND_TIMEOUT_MS
