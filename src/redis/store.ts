@@ -8,7 +8,9 @@ import { redisUrlProblem } from './redis-url.js';
 import { COMPLETE, RELEASE, RENEW, runScript } from './scripts.js';
 
 export const DEFAULT_REDIS_PREFIX = 'thunderphone-webhooks:dedupe:';
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
+// Longer than the receiver's own bound on store calls (dedupe.timeoutMs, 1 s), so the receiver decides
+// and can release a claim that lands late; this one only stops a call from hanging for good.
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 
 export interface RedisDedupeStoreOptions {
   /** An ioredis client (or one shaped like it) you manage; the store never closes it. */
@@ -19,7 +21,7 @@ export interface RedisDedupeStoreOptions {
   prefix?: string | undefined;
   /** How long a handled event stays marked done. Default 86400 (24 h, ThunderPhone's retry window). */
   ttlSeconds?: number | undefined;
-  /** Longest wait for one store operation before it fails. Default 1000 ms. */
+  /** Longest wait for one store operation before it fails. Default 2000 ms. */
   commandTimeoutMs?: number | undefined;
   /** Where connection losses and recoveries are reported (stores opened from `url`). */
   logger?: Partial<Logger> | undefined;

@@ -65,8 +65,12 @@ export interface RedisServer {
   running(): boolean;
 }
 
-export async function startRedisServer(options: { password?: string } = {}): Promise<RedisServer> {
-  const extra = options.password === undefined ? [] : ['--requirepass', options.password];
+/** `persist`: an append-only file (fsync every second), so keys survive stop() and restart(). */
+export async function startRedisServer(options: { password?: string; persist?: boolean } = {}): Promise<RedisServer> {
+  const extra = [
+    ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+    ...(options.persist ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : []),
+  ];
   const binary = findRedisServer();
   if (!binary) throw new Error(MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'tpw-redis-'));
@@ -110,6 +114,7 @@ export async function startRedisServer(options: { password?: string } = {}): Pro
 }
 
 async function launch(binary: string, port: number, dir: string, extra: string[]): Promise<ChildProcess> {
+  // A later --appendonly in `extra` overrides the default one, as in a redis.conf.
   const child = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice', ...extra],
