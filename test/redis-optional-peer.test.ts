@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,5 +43,20 @@ describe('an app without ioredis installed', () => {
   ])('a store built from a URL says to install ioredis when used (%s)', (_name, args) => {
     const out = run(args);
     expect(out).toMatch(/^missing_ioredis .*npm install ioredis/);
+  });
+
+  it('serve --dedupe redis:// exits 1 at start-up with the install command, while the CLI itself loads without ioredis', () => {
+    const cli = join(app, 'node_modules', 'thunderphone-webhooks', 'dist', 'cli', 'main.js');
+    const result = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--secret', 'whsec_x', '--dedupe', 'redis://127.0.0.1:1/0'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'thunderphone-webhooks serve: --dedupe redis://127.0.0.1:1/0: the Redis dedupe store needs the ioredis package, which is not installed: run "npm install ioredis" (or pass your own client)\n',
+    );
+    const help = spawnSync(process.execPath, [cli, 'serve', '--help'], { cwd: app, encoding: 'utf8' });
+    expect(help.status).toBe(0);
   });
 });
