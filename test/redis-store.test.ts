@@ -148,6 +148,37 @@ describeWithRedis('redisDedupeStore against a real redis-server', () => {
     expect(await store.claim(key, 5000)).toEqual({ status: 'done' });
   });
 
+  it('marks a claim done once Redis is back, when the handler finished while Redis was away', async () => {
+    const persistent = await startRedisServer({ persist: true });
+    const store = redisDedupeStore({ url: persistent.url, commandTimeoutMs: 300 });
+    const once = redisDedupeStore({ url: persistent.url, commandTimeoutMs: 300, completeRetryMs: 0 });
+    stores.push(store, once);
+    try {
+      const key = fresh();
+      const other = fresh();
+      const claim = (await store.claim(key, 20_000)) as { token: string };
+      const otherClaim = (await once.claim(other, 20_000)) as { token: string };
+      await persistent.stop();
+      const completing = store.complete(key, claim.token, DAY_MS);
+      // Without retries the same call fails at once.
+      await expect(once.complete(other, otherClaim.token, DAY_MS)).rejects.toThrow(/no answer/);
+      await new Promise((r) => setTimeout(r, 700));
+      await persistent.restart();
+      await completing;
+      const check = new Redis(persistent.url);
+      try {
+        expect(await check.get(`thunderphone-webhooks:dedupe:${key}`)).toBe('done');
+        expect(await check.get(`thunderphone-webhooks:dedupe:${other}`)).toBe(otherClaim.token);
+      } finally {
+        check.disconnect();
+      }
+    } finally {
+      await store.close();
+      await once.close();
+      await persistent.stop();
+    }
+  });
+
   it('while Redis is away, every operation fails within its bound, names no password, and works again once Redis is back', async () => {
     const down = await startRedisServer({ password: 'hunter2-redis-password' });
     await down.stop();
@@ -157,7 +188,8 @@ describeWithRedis('redisDedupeStore against a real redis-server', () => {
     stores.push(store);
     try {
       const started = Date.now();
-      const failure = await store.claim(fresh(), 1000).then(
+      const refusedKey = fresh();
+      const failure = await store.claim(refusedKey, 60_000).then(
         () => undefined,
         (error: Error) => error,
       );
@@ -182,6 +214,8 @@ describeWithRedis('redisDedupeStore against a real redis-server', () => {
       }
       expect(claimed).toBe('claimed');
       expect(logger.text()).toMatch(/reconnected to Redis/);
+      // The claim that failed was not sent late, once Redis was back: its key is free.
+      expect((await store.claim(refusedKey, 1000)).status).toBe('claimed');
     } finally {
       await store.close();
       await down.stop();
@@ -197,6 +231,7 @@ it('refuses unclear options with one line that names the fix', async () => {
   expect(() => redisDedupeStore({ url: 'not a url' })).toThrow(/not a URL/);
   expect(() => redisDedupeStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: 0 })).toThrow(/ttlSeconds must be a positive number/);
   expect(() => redisDedupeStore({ url: 'redis://127.0.0.1:6379', ttlSeconds: Number.NaN })).toThrow(/ttlSeconds/);
+  expect(() => redisDedupeStore({ url: 'redis://127.0.0.1:6379', completeRetryMs: -1 })).toThrow(/completeRetryMs/);
   expect(() => redisDedupeStore({ client: { set: 1 } as never })).toThrow(/ioredis client/);
   // Nothing connects until the store is used, so building one with no Redis around is fine.
   const idle = redisDedupeStore({ url: `redis://127.0.0.1:${await freePort()}/0` });

@@ -2,6 +2,7 @@ export {
   redisDedupeStore,
   DEFAULT_REDIS_PREFIX,
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  DEFAULT_REDIS_COMPLETE_RETRY_MS,
   type RedisDedupeStore,
   type RedisDedupeStoreOptions,
 } from './store.js';

@@ -11,6 +11,9 @@ export const DEFAULT_REDIS_PREFIX = 'thunderphone-webhooks:dedupe:';
 // Longer than the receiver's own bound on store calls (dedupe.timeoutMs, 1 s), so the receiver decides
 // and can release a claim that lands late; this one only stops a call from hanging for good.
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
+/** How long complete() keeps trying while Redis is away: the receiver's default lease. */
+export const DEFAULT_REDIS_COMPLETE_RETRY_MS = 30_000;
+const RETRY_PAUSE_MS = 250;
 
 export interface RedisDedupeStoreOptions {
   /** An ioredis client (or one shaped like it) you manage; the store never closes it. */
@@ -23,6 +26,11 @@ export interface RedisDedupeStoreOptions {
   ttlSeconds?: number | undefined;
   /** Longest wait for one store operation before it fails. Default 2000 ms. */
   commandTimeoutMs?: number | undefined;
+  /**
+   * How long complete() keeps trying while Redis does not answer, so a handler that succeeded during
+   * an outage is still marked done if Redis is back before its lease runs out. Default 30000 ms.
+   */
+  completeRetryMs?: number | undefined;
   /** Where connection losses and recoveries are reported (stores opened from `url`). */
   logger?: Partial<Logger> | undefined;
 }
@@ -64,14 +72,21 @@ export function redisDedupeStore(options: RedisDedupeStoreOptions): RedisDedupeS
   /** One store operation, bounded in time, so a slow or absent Redis fails it instead of hanging. */
   function bounded<T>(what: string, operation: (redis: RedisClientLike) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    let expired = false;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        expired = true;
         const problem = owned?.problem();
         reject(new Error(`Redis dedupe store: ${what} got no answer within ${settings.commandTimeoutMs} ms${problem ? ` (${problem})` : ''}`));
       }, settings.commandTimeoutMs);
       timer.unref();
     });
-    const run = client().then(operation);
+    // Given up on while waiting for the connection: never sent later, when nobody awaits it (a
+    // late claim would hold the event for a whole lease under a token no one knows).
+    const run = client().then((redis) => {
+      if (expired) throw new Error(`Redis dedupe store: ${what} given up`);
+      return operation(redis);
+    });
     run.catch(() => {}); // lost the race: its late failure is not news
     return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
   }
@@ -101,11 +116,16 @@ export function redisDedupeStore(options: RedisDedupeStoreOptions): RedisDedupeS
       return bounded('renew', async (redis) => Number(await runScript(redis, RENEW, key(eventKey), [token, lease])) === 1);
     },
 
+    // Retried while Redis is away: the claim (with its token) is still in Redis until its lease
+    // runs out, so marking it done once Redis is back saves a re-delivery from running the handler
+    // again. Past the lease the script finds another token or none, and changes nothing.
     complete(eventKey, token, ttlMs) {
       const ttl = wholeMs(ttlMs);
-      return bounded('complete', async (redis) => {
-        await runScript(redis, COMPLETE, key(eventKey), [token, ttl, DONE]);
-      });
+      return retrying(settings.completeRetryMs, () => closed, () =>
+        bounded('complete', async (redis) => {
+          await runScript(redis, COMPLETE, key(eventKey), [token, ttl, DONE]);
+        }),
+      );
     },
 
     release(eventKey, token) {
@@ -134,6 +154,7 @@ interface Settings {
   prefix: string;
   ttlMs: number;
   commandTimeoutMs: number;
+  completeRetryMs: number;
 }
 
 function readOptions(options: RedisDedupeStoreOptions): Settings {
@@ -163,12 +184,31 @@ function readOptions(options: RedisDedupeStoreOptions): Settings {
       options.commandTimeoutMs === undefined
         ? DEFAULT_REDIS_COMMAND_TIMEOUT_MS
         : positive(options.commandTimeoutMs, 'commandTimeoutMs', options.commandTimeoutMs, fail),
+    completeRetryMs:
+      options.completeRetryMs === undefined
+        ? DEFAULT_REDIS_COMPLETE_RETRY_MS
+        : options.completeRetryMs === 0
+          ? 0
+          : positive(options.completeRetryMs, 'completeRetryMs', options.completeRetryMs, fail),
   };
 }
 
 function positive(ms: number, name: string, given: unknown, fail: (message: string) => never): number {
   if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 1 && ms <= MAX_TIMER_MS) return ms;
   return fail(`${name} must be a positive number (at most ${MAX_TIMER_MS} ms), got ${String(given)}`);
+}
+
+/** `attempt` until it succeeds, the store closes, or `forMs` has passed; then its last error. */
+async function retrying<T>(forMs: number, stopped: () => boolean, attempt: () => Promise<T>): Promise<T> {
+  const until = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (stopped() || Date.now() + RETRY_PAUSE_MS > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS).unref());
+    }
+  }
 }
 
 // PX and PEXPIRE take whole milliseconds, at least 1.
