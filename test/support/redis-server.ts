@@ -9,10 +9,9 @@ import { describe, it } from 'vitest';
 
 export const REDIS_APT_PACKAGE = 'redis-server';
 
-/** The redis-server binary on PATH (or in the usual Debian places), if there is one. */
+/** The redis-server binary on PATH, if there is one. */
 export function findRedisServer(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'];
-  for (const dir of dirs) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, 'redis-server');
     try {
