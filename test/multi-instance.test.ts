@@ -13,7 +13,7 @@ import { ROOT, startServe, type ServeProcess } from './support/serve-process.js'
 
 const SECRET = 'whsec_multi_instance_secret';
 const PATH = '/thunderphone-webhook';
-const LEASE_MS = 1500;
+const LEASE_MS = 3000;
 const HANG_EVENT = 'evt-hang-until-killed';
 
 interface Delivery {
