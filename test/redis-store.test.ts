@@ -179,6 +179,16 @@ describeWithRedis('redisDedupeStore against a real redis-server', () => {
     }
   });
 
+  it('does not retry what Redis refused: a key of another type fails complete at once', async () => {
+    const store = open({ prefix: 'wrongtype:' });
+    const key = fresh();
+    await raw.lpush(`wrongtype:${key}`, 'not a dedupe key');
+    const started = Date.now();
+    await expect(store.complete(key, 'some-token', 60_000)).rejects.toThrow(/WRONGTYPE/);
+    // completeRetryMs is 30 s: a retried refusal would still be waiting.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('while Redis is away, every operation fails within its bound, names no password, and works again once Redis is back', async () => {
     const down = await startRedisServer({ password: 'hunter2-redis-password' });
     await down.stop();

@@ -198,14 +198,16 @@ function positive(ms: number, name: string, given: unknown, fail: (message: stri
   return fail(`${name} must be a positive number (at most ${MAX_TIMER_MS} ms), got ${String(given)}`);
 }
 
-/** `attempt` until it succeeds, the store closes, or `forMs` has passed; then its last error. */
+/** `attempt` until it succeeds, Redis refuses it, the store closes, or `forMs` has passed. */
 async function retrying<T>(forMs: number, stopped: () => boolean, attempt: () => Promise<T>): Promise<T> {
   const until = Date.now() + forMs;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      if (stopped() || Date.now() + RETRY_PAUSE_MS > until) throw error;
+      // Redis answered with an error: asking again would get the same answer.
+      const answered = (error as { name?: unknown } | null)?.name === 'ReplyError';
+      if (answered || stopped() || Date.now() + RETRY_PAUSE_MS > until) throw error;
       await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS).unref());
     }
   }
