@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { redisDedupeStore, type RedisDedupeStore } from '../src/redis/index.js';
+import { describeDedupeStoreContract } from './support/dedupe-store-contract.js';
 import { recordingLogger } from './support/node-requests.js';
 import { describeWithRedis, freePort, startRedisServer, type RedisServer } from './support/redis-server.js';
 
@@ -28,6 +29,9 @@ describeWithRedis('redisDedupeStore against a real redis-server', () => {
     raw?.disconnect();
     await server?.stop();
   });
+
+  // The semantics every store shares with memoryDedupeStore.
+  describeDedupeStoreContract('redis', () => redisDedupeStore({ url: server.url, prefix: 'contract:' }));
 
   it('claims a free key once, then answers in-flight, then done after complete, with the TTL', async () => {
     const store = open({ prefix: 'p1:' });
