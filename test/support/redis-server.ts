@@ -119,6 +119,7 @@ async function launch(binary: string, port: number, dir: string, extra: string[]
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  watchOver(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -131,6 +132,19 @@ async function launch(binary: string, port: number, dir: string, extra: string[]
   }
   child.kill('SIGKILL');
   throw new Error(`redis-server did not answer PING on port ${port} within 10 s: ${output.trim()}`);
+}
+
+/**
+ * A test process that dies without cleaning up (a timed-out test, a killed worker) must not leave
+ * redis-server running: a small shell holds a pipe from this process and, when the pipe closes,
+ * stops the server. It goes away with the server when the server stops normally.
+ */
+function watchOver(server: ChildProcess): void {
+  const watchdog = spawn('/bin/sh', ['-c', `read _ignored; kill ${server.pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.on('error', () => {});
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+  server.once('exit', () => watchdog.kill());
 }
 
 function answersPing(port: number): Promise<boolean> {
