@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, it } from 'vitest';
+import { watchOver } from './watchdog.js';
 
 export const REDIS_APT_PACKAGE = 'redis-server';
 
@@ -132,19 +133,6 @@ async function launch(binary: string, port: number, dir: string, extra: string[]
   }
   child.kill('SIGKILL');
   throw new Error(`redis-server did not answer PING on port ${port} within 10 s: ${output.trim()}`);
-}
-
-/**
- * A test process that dies without cleaning up (a timed-out test, a killed worker) must not leave
- * redis-server running: a small shell holds a pipe from this process and, when the pipe closes,
- * stops the server. It goes away with the server when the server stops normally.
- */
-function watchOver(server: ChildProcess): void {
-  const watchdog = spawn('/bin/sh', ['-c', `read _ignored; kill ${server.pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] });
-  watchdog.on('error', () => {});
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
-  server.once('exit', () => watchdog.kill());
 }
 
 function answersPing(port: number): Promise<boolean> {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchOver } from './watchdog.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -16,19 +17,12 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-// Any instance still running when the test process exits (a test that timed out) is killed.
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 /** Starts `serve --port 0 ...args` and resolves at its `listening on` line. stdout is discarded. */
 export function startServe(args: string[], env: Record<string, string>): Promise<ServeProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.THUNDERPHONE_WEBHOOK_SECRET;
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  watchOver(child);
   let err = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const stop = async () => {
