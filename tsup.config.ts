@@ -13,6 +13,7 @@ export default defineConfig([
       'web/index': 'src/web/index.ts',
       'fastify/index': 'src/fastify/index.ts',
       'koa/index': 'src/koa/index.ts',
+      'redis/index': 'src/redis/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

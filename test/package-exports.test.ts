@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // These run against dist/, which `npm test` builds first (pretest).
 const root = resolve(import.meta.dirname, '..');
-const entries = ['thunderphone-webhooks', 'thunderphone-webhooks/testing', 'thunderphone-webhooks/web', 'thunderphone-webhooks/fastify', 'thunderphone-webhooks/koa'];
+const entries = ['thunderphone-webhooks', 'thunderphone-webhooks/testing', 'thunderphone-webhooks/web', 'thunderphone-webhooks/fastify', 'thunderphone-webhooks/koa', 'thunderphone-webhooks/redis'];
 
 let consumer: string;
 

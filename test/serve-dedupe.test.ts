@@ -108,10 +108,12 @@ describe('serve --dedupe memory', () => {
     delete (globalThis as Record<string, unknown>).__tpDedupe;
   });
 
-  it('gives a one-line usage error (exit 2) for a Redis URL in this build, hiding its password', async () => {
-    const s = inProcess(['--dedupe', 'redis://user:hunter2@127.0.0.1:6379/0']);
+  it('gives a one-line usage error (exit 2) for a Redis URL it cannot use, hiding its password', async () => {
+    const s = inProcess(['--dedupe', 'redis://user:hunter2@127.0.0.1:6379/zero']);
     expect(await s.done).toBe(2);
-    expect(s.io.err).toBe('thunderphone-webhooks serve: --dedupe: Redis dedupe is not available in this build; use --dedupe memory (see --help)\n');
+    expect(s.io.err).toBe(
+      'thunderphone-webhooks serve: --dedupe "redis://127.0.0.1:6379/zero" has a database "zero" that is not a number; use redis://HOST:PORT/DB (see --help)\n',
+    );
   });
 
   it('gives a one-line usage error (exit 2) for any other value', async () => {
@@ -132,7 +134,7 @@ describe('serve --dedupe memory', () => {
     expect((await store.claim('k', 1000)).status).toBe('claimed');
     expect((await store.claim('k', 1000)).status).toBe('in-flight');
     await store.close?.();
-    await expect(dedupeStoreFromFlag('rediss://h:6380')).rejects.toBeInstanceOf(DedupeUsageError);
+    await expect(dedupeStoreFromFlag('rediss://h:6380/x')).rejects.toBeInstanceOf(DedupeUsageError);
   });
 
   it('is listed in the built CLI help, and a memory store never keeps a process alive', async () => {

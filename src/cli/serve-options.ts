@@ -33,6 +33,11 @@ flags:
   --limit SIZE        largest body accepted, in bytes or like "512kb", "1mb" (default 1mb)
   --dedupe memory     handle each event once: a re-delivery of a handled event is acknowledged
                       without running the handlers again (keys kept 24 h in this process)
+  --dedupe redis://HOST:PORT/DB
+                      the same, shared by every instance pointed at that Redis (needs the
+                      ioredis package); rediss:// for TLS
+  --dedupe-lease-ms N how long a claim on an event lasts unless renewed (default 30000); after a
+                      crash, the event can run again elsewhere once it runs out
   --verbose           also log each delivery and its status to stderr
   --log FORMAT        how log lines on stderr look: "pretty" (default on a terminal; coloured
                       unless NO_COLOR is set) or "json" (one JSON object per line; the default
@@ -60,6 +65,7 @@ export interface ServeOptions {
   limit: number | undefined;
   /** The --dedupe value as given; serve-dedupe.ts turns it into a store. */
   dedupe: string | undefined;
+  dedupeLeaseMs: number | undefined;
   verbose: boolean;
   /** --log as given; undefined picks by whether stderr is a terminal (chooseLogFormat). */
   log: LogFormat | undefined;
@@ -77,6 +83,7 @@ const FLAGS = {
   'deadline-ms': { type: 'string' },
   limit: { type: 'string' },
   dedupe: { type: 'string' },
+  'dedupe-lease-ms': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
   ...LOG_FLAG,
@@ -144,9 +151,31 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     log = chosen;
   }
 
+  let dedupeLeaseMs: number | undefined;
+  if (values['dedupe-lease-ms'] !== undefined) {
+    if (values.dedupe === undefined) return fail('--dedupe-lease-ms needs --dedupe');
+    dedupeLeaseMs = /^\s*\d+(\.\d+)?\s*$/.test(values['dedupe-lease-ms']) ? Number(values['dedupe-lease-ms']) : NaN;
+    if (!(dedupeLeaseMs >= 1 && dedupeLeaseMs <= MAX_TIMER_MS)) {
+      return fail(`--dedupe-lease-ms must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${quote(values['dedupe-lease-ms'])}`);
+    }
+  }
+
   return {
     kind: 'options',
-    options: { port, host, path, secrets, handlers: values.handlers, forwardTo, deadlineMs, limit, dedupe: values.dedupe, verbose: values.verbose ?? false, log },
+    options: {
+      port,
+      host,
+      path,
+      secrets,
+      handlers: values.handlers,
+      forwardTo,
+      deadlineMs,
+      limit,
+      dedupe: values.dedupe,
+      dedupeLeaseMs,
+      verbose: values.verbose ?? false,
+      log,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { createReceiver } from '../core/create-receiver.js';
 import type { DedupeStore } from '../core/dedupe-store.js';
+import { describeRedisUrl } from '../redis/redis-url.js';
 import { hideUrlCredentials } from '../sender/url-credentials.js';
 import type { Receiver } from '../core/receiver.js';
 import type { CliIO } from './io.js';
@@ -61,7 +62,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
 
   let dedupe: DedupeStore | undefined;
   try {
-    dedupe = options.dedupe === undefined ? undefined : await dedupeStoreFromFlag(options.dedupe);
+    dedupe = options.dedupe === undefined ? undefined : await dedupeStoreFromFlag(options.dedupe, logger);
   } catch (error) {
     const usage = error instanceof DedupeUsageError;
     (usage ? plainStderr : io.stderr).write(`${NAME}: ${withoutPrefix(error)}${usage ? ' (see --help)' : ''}\n`);
@@ -76,7 +77,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
       logger,
       ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      ...(dedupe !== undefined ? { dedupe } : {}),
+      ...(dedupe !== undefined ? { dedupe: { store: dedupe, leaseMs: options.dedupeLeaseMs } } : {}),
     });
   } catch (error) {
     await closeDedupe();
@@ -149,7 +150,10 @@ async function chooseHandlers(options: ServeOptions, cwd: string, relay: Relay |
 }
 
 function describeDedupe(value: string): string {
-  return `dedupe: ${hideUrlCredentials(value.trim())}; a re-delivery of a handled event is acknowledged without running the handlers, and one that arrives while the first is still running gets 409 so ThunderPhone retries`;
+  const where = /^rediss?:\/\//i.test(value.trim())
+    ? `shared by every instance using Redis at ${describeRedisUrl(value.trim())}`
+    : hideUrlCredentials(value.trim());
+  return `dedupe: ${where}; a re-delivery of a handled event is acknowledged without running the handlers, and one that arrives while the first is still running gets 409 so ThunderPhone retries`;
 }
 
 function describeMode(options: ServeOptions, registered: string[]): string {
