@@ -8,7 +8,7 @@ import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHa
 import { createStreamLogger } from './serve-logger.js';
 import { SERVE_USAGE, parseServeArgs, type ServeOptions } from './serve-options.js';
 import { createEventPrinter } from './serve-print.js';
-import { SHUTDOWN_TIMEOUT_MS, startServer, type RunningServer } from './serve-server.js';
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, startServer, type RunningServer } from './serve-server.js';
 
 export { startServer, type RunningServer, type StartServerOptions } from './serve-server.js';
 
@@ -56,6 +56,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
       logger,
       ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
     });
   } catch (error) {
     io.stderr.write(`${NAME}: ${withoutPrefix(error)}\n`);
@@ -80,7 +81,15 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
 
   let server: RunningServer;
   try {
-    server = await startServer({ host: options.host, port: options.port, path: options.path, core: receiver, logger });
+    server = await startServer({
+      host: options.host,
+      port: options.port,
+      path: options.path,
+      core: receiver,
+      logger,
+      // A longer --body-timeout-ms must not be cut short by the whole-request bound.
+      requestTimeoutMs: Math.max(REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS + receiver.bodyTimeoutMs),
+    });
   } catch (error) {
     printer.dispose();
     io.stderr.write(`${NAME}: ${listenFailure(error, options)}\n`);
