@@ -38,6 +38,10 @@ export { createConsoleLogger, silentLogger, type Logger } from './core/logger.js
 export { DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE_MS } from './core/limits.js';
 export { DEFAULT_HANDLER_TIMEOUT_MS } from './core/receiver.js';
 export { DeadlineExceededError } from './core/deadline.js';
+export { memoryDedupeStore, DEFAULT_DEDUPE_MAX_ENTRIES, type MemoryDedupeStore, type MemoryDedupeStoreOptions } from './core/memory-dedupe-store.js';
+export { DEFAULT_DEDUPE_TTL_MS, type DedupeStore, type DedupeClaim } from './core/dedupe-store.js';
+export { dedupeKey } from './core/dedupe-key.js';
+export { DEFAULT_DEDUPE_LEASE_MS, DEFAULT_DEDUPE_TIMEOUT_MS, MAX_DEDUPE_KEY_LENGTH, type DedupeOptions } from './core/dedupe.js';
 export { thunderphoneMiddleware, type MiddlewareOptions, type NodeMiddleware } from './node/middleware.js';
 export * from './api/index.js';
 export {

@@ -31,6 +31,8 @@ flags:
   --deadline-ms N     how long a blocking event may take before {} is sent (default 1800)
   --limit SIZE        largest body accepted, in bytes or like "512kb", "1mb" (default 1mb)
   --body-timeout-ms N how long a client may take to send the body before a 408 (default 10000)
+  --dedupe memory     handle each event once: a re-delivery of a handled event is acknowledged
+                      without running the handlers again (keys kept 24 h in this process)
   --verbose           also log each delivery and its status to stderr
   --help              show this help
 `;
@@ -46,6 +48,8 @@ export interface ServeOptions {
   deadlineMs: number | undefined;
   limit: number | undefined;
   bodyTimeoutMs: number | undefined;
+  /** The --dedupe value as given; serve-dedupe.ts turns it into a store. */
+  dedupe: string | undefined;
   verbose: boolean;
 }
 
@@ -61,6 +65,7 @@ const FLAGS = {
   'deadline-ms': { type: 'string' },
   limit: { type: 'string' },
   'body-timeout-ms': { type: 'string' },
+  dedupe: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -119,7 +124,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
 
   return {
     kind: 'options',
-    options: { port, host, path, secrets, handlers: values.handlers, forwardTo, deadlineMs, limit, bodyTimeoutMs, verbose: values.verbose ?? false },
+    options: { port, host, path, secrets, handlers: values.handlers, forwardTo, deadlineMs, limit, bodyTimeoutMs, dedupe: values.dedupe, verbose: values.verbose ?? false },
   };
 }
 

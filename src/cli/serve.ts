@@ -1,7 +1,10 @@
 import { createReceiver } from '../core/create-receiver.js';
+import type { DedupeStore } from '../core/dedupe-store.js';
+import { hideUrlCredentials } from '../sender/url-credentials.js';
 import type { Receiver } from '../core/receiver.js';
 import type { CliIO } from './io.js';
 import { oneLineWriter, reasonOf } from './one-line.js';
+import { DedupeUsageError, dedupeStoreFromFlag } from './serve-dedupe.js';
 import { devSecretNotice, generateDevSecret } from './serve-dev-secret.js';
 import { createForwarder } from './serve-forward.js';
 import { HandlersModuleError, installHandlers, loadHandlersModule, type LoadedHandlers } from './serve-handlers.js';
@@ -49,6 +52,16 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   const logger = createStreamLogger(io.stderr, { verbose: options.verbose });
   const devSecret = options.secrets === undefined ? generateDevSecret() : undefined;
 
+  let dedupe: DedupeStore | undefined;
+  try {
+    dedupe = options.dedupe === undefined ? undefined : await dedupeStoreFromFlag(options.dedupe);
+  } catch (error) {
+    const usage = error instanceof DedupeUsageError;
+    io.stderr.write(`${NAME}: ${withoutPrefix(error)}${usage ? ' (see --help)' : ''}\n`);
+    return usage ? 2 : 1;
+  }
+  const closeDedupe = () => dedupe?.close?.().catch((error: unknown) => logger.warn(`closing the dedupe store failed: ${reasonOf(error)}`));
+
   let receiver: Receiver;
   try {
     receiver = createReceiver({
@@ -57,8 +70,10 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
       ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
+      ...(dedupe !== undefined ? { dedupe } : {}),
     });
   } catch (error) {
+    await closeDedupe();
     io.stderr.write(`${NAME}: ${withoutPrefix(error)}\n`);
     return 2;
   }
@@ -75,6 +90,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
     });
   } catch (error) {
     printer.dispose();
+    await closeDedupe();
     io.stderr.write(`${NAME}: ${error instanceof HandlersModuleError ? error.message : withoutPrefix(error)}\n`);
     return 1;
   }
@@ -92,12 +108,14 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
     });
   } catch (error) {
     printer.dispose();
+    await closeDedupe();
     io.stderr.write(`${NAME}: ${listenFailure(error, options)}\n`);
     return 1;
   }
   // Listening for stop signals before announcing the URL: whoever reads that line may signal at once.
   const stop = listenForStop(io.signals ?? process);
   io.stderr.write(`${describeMode(options, registered)}\n`);
+  if (options.dedupe !== undefined) io.stderr.write(`${describeDedupe(options.dedupe)}\n`);
   io.stderr.write(`listening on ${server.url}\n`);
   // Several lines on purpose, all composed here from values already checked.
   if (devSecret !== undefined) given.stderr.write(devSecretNotice(devSecret, server.url));
@@ -119,6 +137,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   } finally {
     stop.dispose();
     printer.dispose();
+    await closeDedupe();
   }
   if (io.signals === undefined) exitIfSomethingLingers();
   return 0;
@@ -128,6 +147,10 @@ async function chooseHandlers(options: ServeOptions, cwd: string): Promise<Loade
   if (options.handlers !== undefined) return loadHandlersModule(options.handlers, cwd);
   if (options.forwardTo !== undefined) return { kind: 'map', handlers: { '*': createForwarder(options.forwardTo) } };
   return undefined;
+}
+
+function describeDedupe(value: string): string {
+  return `dedupe: ${hideUrlCredentials(value.trim())}; a re-delivery of a handled event is acknowledged without running the handlers, and one that arrives while the first is still running gets 409 so ThunderPhone retries`;
 }
 
 function describeMode(options: ServeOptions, registered: string[]): string {

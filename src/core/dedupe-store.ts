@@ -21,6 +21,11 @@ export interface DedupeStore {
   release(key: string, token: string): Promise<void>;
   /** Frees resources (timers, connections) the store opened itself. */
   close?(): Promise<void>;
+  /**
+   * How long the store keeps a `done` key. The receiver passes it to `complete`; a store without
+   * one gets DEFAULT_DEDUPE_TTL_MS (24 h).
+   */
+  readonly ttlMs?: number;
 }
 
 export type DedupeClaim =

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   body_already_parsed: 500,
   handler_failed: 500,
   handler_timeout: 503,
+  duplicate_in_flight: 409,
+  dedupe_unavailable: 503,
   internal_error: 500,
 } as const;
 

@@ -1,4 +1,6 @@
 import type { BlockingReply } from './agent-config.js';
+import type { DedupeOptions } from './dedupe.js';
+import type { DedupeStore } from './dedupe-store.js';
 import type { BlockingEventType, EventOf, KnownEventType, ThunderPhoneEvent } from './event-types.js';
 import type { Logger } from './logger.js';
 import type { RawResponse } from './response.js';
@@ -69,6 +71,11 @@ export interface ReceiverOptions extends IntakeOptions {
    * instead of holding the connection. Default 25000 ms, inside ThunderPhone's 30 s wait.
    */
   handlerTimeoutMs?: number | undefined;
+  /**
+   * Run each event's handler at most once per key (ThunderPhone delivers at least once): a store
+   * such as `memoryDedupeStore()`, or `{ store, key, leaseMs, timeoutMs }`. Off by default.
+   */
+  dedupe?: DedupeOptions | DedupeStore | undefined;
   /** Called with every handler error. Defaults to logging it. */
   onError?: ((error: unknown, info: ErrorInfo) => void | Promise<void>) | undefined;
 }

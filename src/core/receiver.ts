@@ -1,4 +1,5 @@
-import { answerBlocking, answerEvent } from './dispatch.js';
+import { createDedupeGuard } from './dedupe.js';
+import { answerBlocking, answerEvent, type Dispatch } from './dispatch.js';
 import { parseEnvelope } from './envelope.js';
 import { isWebhookError, type WebhookError } from './errors.js';
 import { isBlockingType, type ThunderPhoneEvent } from './event-types.js';
@@ -32,6 +33,7 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
   const handlerTimeoutMs = parseMilliseconds(options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'handlerTimeoutMs');
   const handlers = new Map<string, AnyHandler>();
   let fallback: AnyHandler | undefined;
+  const dedupe = createDedupeGuard(options.dedupe, { logger, handlerTimeoutMs, deadlineMs });
 
   const reportError = createErrorReporter<ErrorInfo>(options.onError, logger, (info) => ({
     message: `handler for ${info.type} failed${info.phase === 'late' ? ' after its reply was sent' : ''}`,
@@ -110,10 +112,14 @@ export function buildReceiver(options: ReceiverOptions, verifier: SignatureVerif
         logger,
         reportError,
       };
-      if (!isBlockingType(event.type)) return answerEvent(dispatch, handlerTimeoutMs);
-      // Clamped so a receivedAt from the future (clock skew) never extends the deadline.
-      const remaining = Math.min(deadlineMs, deadlineMs - (Date.now() - started));
-      return answerBlocking(dispatch, remaining, deadlineMs);
+      const blocking = isBlockingType(event.type);
+      const answer = (d: Dispatch) => {
+        if (!blocking) return answerEvent(d, handlerTimeoutMs);
+        // Clamped so a receivedAt from the future (clock skew) never extends the deadline.
+        const remaining = Math.min(deadlineMs, deadlineMs - (Date.now() - started));
+        return answerBlocking(d, remaining, deadlineMs);
+      };
+      return dedupe ? dedupe(dispatch, { blocking, startedAt: started }, answer) : answer(dispatch);
     },
   };
   for (const [type, handler] of Object.entries(options.handlers ?? {})) {

@@ -12,6 +12,7 @@ const RECEIVER_KEYS = [
   'bodyTimeoutMs',
   'logger',
   'onError',
+  'dedupe',
 ] as const satisfies readonly (keyof ReceiverOptions)[];
 
 /**

@@ -33,6 +33,10 @@ export * from '../core/event-types.js';
 export { parseJsonLossless } from '../core/lossless-json.js';
 export { SIGNATURE_HEADER } from '../core/signature-header.js';
 export { createConsoleLogger, silentLogger, type Logger } from '../core/logger.js';
+export { memoryDedupeStore, DEFAULT_DEDUPE_MAX_ENTRIES, type MemoryDedupeStore, type MemoryDedupeStoreOptions } from '../core/memory-dedupe-store.js';
+export { DEFAULT_DEDUPE_TTL_MS, type DedupeStore, type DedupeClaim } from '../core/dedupe-store.js';
+export { dedupeKey } from '../core/dedupe-key.js';
+export { DEFAULT_DEDUPE_LEASE_MS, DEFAULT_DEDUPE_TIMEOUT_MS, MAX_DEDUPE_KEY_LENGTH, type DedupeOptions } from '../core/dedupe.js';
 export { toolHandler } from './tool-handler.js';
 export {
   CALL_ID_HEADER,
