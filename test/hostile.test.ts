@@ -3,22 +3,19 @@
 // middleware. Every row asserts its exact status (or that no reply came, for clients that go
 // away), that no handler ran, that the reply holds no stack trace and no secret, and that the
 // server still answers GET /healthz afterwards. Signatures are computed here with node:crypto.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { thunderphoneMiddleware } from '../src/index.js';
 import { exchange, type RawExchange, type RawResult } from './support/raw-http.js';
 import { recordingLogger } from './support/node-requests.js';
+import { startServe } from './support/serve-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 const SECRET = 'whsec_hostile_corpus_secret';
 const OTHER_SECRET = 'whsec_someone_elses_secret';
 const PATH = '/thunderphone-webhook';
@@ -258,31 +255,19 @@ writeFileSync(
 async function serveDriver(): Promise<Driver> {
   const record = join(temp, 'serve-record.jsonl');
   writeFileSync(record, '');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', '0', '--secret', SECRET, '--handlers', HANDLERS, '--limit', String(LIMIT), '--body-timeout-ms', String(BODY_TIMEOUT_MS), '--verbose'],
-    { cwd: ROOT, env: { ...process.env, CORPUS_RECORD: record, THUNDERPHONE_WEBHOOK_SECRET: undefined } },
+  const serve = await startServe(
+    ['--secret', SECRET, '--handlers', HANDLERS, '--limit', String(LIMIT), '--body-timeout-ms', String(BODY_TIMEOUT_MS), '--verbose'],
+    { CORPUS_RECORD: record },
   );
-  let err = '';
-  child.stdout!.resume();
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /^listening on http:\/\/127\.0\.0\.1:(\d+)\//m.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${err}`)));
-  });
   const lines = () => readFileSync(record, 'utf8').split('\n').filter(Boolean);
   return {
     name: 'serve',
-    port,
+    port: serve.port,
     handled: () => lines().length,
-    logs: () => err,
+    logs: () => serve.stderr(),
     close: async () => {
-      expect(child.exitCode, 'serve is still running at the end').toBeNull();
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      expect(serve.child.exitCode, 'serve is still running at the end').toBeNull();
+      await serve.kill();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createReceiver } from '../core/create-receiver.js';
+import { containUnhandledRejections } from '../node/unhandled-rejections.js';
 import type { DedupeStore } from '../core/dedupe-store.js';
 import { hideUrlCredentials } from '../sender/url-credentials.js';
 import type { Receiver } from '../core/receiver.js';
@@ -114,6 +115,9 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   }
   // Listening for stop signals before announcing the URL: whoever reads that line may signal at once.
   const stop = listenForStop(io.signals ?? process);
+  // serve owns its process: a handler's leaked rejection is logged, not a crash that drops every
+  // delivery in flight (kept until exit). In-process callers (tests, with injected signals) keep their own policy.
+  if (io.signals === undefined) containUnhandledRejections({ logger });
   io.stderr.write(`${describeMode(options, registered)}\n`);
   if (options.dedupe !== undefined) io.stderr.write(`${describeDedupe(options.dedupe)}\n`);
   io.stderr.write(`listening on ${server.url}\n`);
