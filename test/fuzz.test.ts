@@ -206,7 +206,7 @@ describe('every mutation is rejected', () => {
         total.cases++;
         seen.length = 0;
         const sent = mutate(bytes, m);
-        const res = await web(new Request('http://localhost/hook', { method: 'POST', body: sent.body, headers: { 'x-thunderphone-signature': sent.signature } }));
+        const res = await web(new Request('http://localhost/hook', { method: 'POST', body: new Uint8Array(sent.body), headers: { 'x-thunderphone-signature': sent.signature } }));
         expect(res.status).toBe(401);
         expect((await res.json()).error).toMatch(/^(invalid|missing)_signature$/);
         expect(seen).toEqual([]);
@@ -255,7 +255,7 @@ describe('nothing throws out of the adapter', () => {
           total.cases++;
           if (signIt) headers['x-thunderphone-signature'] = hmac(Buffer.from(bytes));
           const init: RequestInit = { method, headers };
-          if (method !== 'GET') init.body = bytes;
+          if (method !== 'GET') init.body = new Uint8Array(bytes);
           const res = await web(new Request('http://localhost/hook', init));
           expect(STATUSES.has(res.status), `status ${res.status}`).toBe(true);
           const parsed = JSON.parse(await res.text()) as Record<string, unknown>;
