@@ -365,3 +365,22 @@ describe('the hostile-input corpus, against serve and the Express middleware', (
     expect(lines.every((l) => l.polluted === fresh)).toBe(true);
   });
 });
+
+describe('serve answers what Node’s parser refuses even while the body keeps coming', () => {
+  // Node's default destroys the socket at once, and the reset can swallow its own 400; serve
+  // half-closes and lingers instead (serve-client-error.ts). The body follows the head at once here.
+  const refused: Array<[string, string, number]> = [
+    ['both Content-Length and chunked', head('POST', PATH, [['Content-Length', '5'], ['Transfer-Encoding', 'chunked']]), 400],
+    ['a Content-Length that is not a number', head('POST', PATH, [['Content-Length', 'abc']]), 400],
+  ];
+  it.each(refused)('%s: the status arrives every time', async (_name, requestHead, status) => {
+    const serve = drivers.find((d) => d.name === 'serve')!;
+    const statuses: Array<number | undefined> = [];
+    for (let i = 0; i < 15; i++) {
+      const reply = await exchange(serve.port, { head: requestHead, endless: { chunk: Buffer.from(chunked([COMPLETE]).repeat(40)), maxBytes: 16 * 1024 * 1024 } });
+      statuses.push(reply.status);
+    }
+    expect(statuses).toEqual(Array(15).fill(status));
+    await healthy(serve.port);
+  });
+});
