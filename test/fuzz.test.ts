@@ -190,8 +190,12 @@ function mutate(bytes: Buffer, m: Mutation): { body: Buffer; signature: string }
     }
     case 'dropChar':
       return { body: bytes, signature: signature.slice(0, m.at) + signature.slice(m.at + 1) };
-    case 'addChar':
-      return { body: bytes, signature: signature.slice(0, m.at) + m.char + signature.slice(m.at) };
+    case 'addChar': {
+      // Spaces around the value are optional whitespace (RFC 9110), which the header policy ignores
+      // on purpose: a space is added inside the digest instead.
+      const i = m.char === ' ' && (m.at === 0 || m.at === 64) ? 32 : m.at;
+      return { body: bytes, signature: signature.slice(0, i) + m.char + signature.slice(i) };
+    }
     case 'prefix':
       return { body: bytes, signature: m.prefix + signature };
     case 'otherSecret':
