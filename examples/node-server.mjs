@@ -6,7 +6,7 @@
 // every other path a 404.
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { thunderphoneMiddleware } from 'thunderphone-webhooks';
+import { dedupeKey, memoryDedupeStore, thunderphoneMiddleware } from 'thunderphone-webhooks';
 
 export const WEBHOOK_PATH = '/thunderphone-webhook';
 
@@ -17,26 +17,22 @@ const SUPPORT_AGENT = {
 };
 
 /**
+ * Builds the server without listening. `completedCalls` is the in-memory store.
+ *
  * ThunderPhone delivers at least once and retries anything that was not a 2xx, so the same
- * event can arrive twice. The key is `event_id` when sent, else `type:call_id`.
+ * event can arrive twice. `dedupe` runs each handler once per event key (`event_id` when sent,
+ * else `type:call_id`, see dedupeKey); a repeat is acknowledged without running it again.
  */
-function deliveryKey(event) {
-  return typeof event.event_id === 'string' ? event.event_id : `${event.type}:${event.data.call_id}`;
-}
-
-/** Builds the server without listening. `completedCalls` is the in-memory store. */
 export function createServer({ secret = process.env.THUNDERPHONE_WEBHOOK_SECRET, completedCalls = [], logger } = {}) {
-  const seen = new Set();
+  const dedupe = memoryDedupeStore();
   const storeCompletedCall = (event) => {
-    const key = deliveryKey(event);
-    if (seen.has(key)) return; // a repeat: acknowledge it, do nothing twice
-    completedCalls.push({ key, type: event.type, ...event.data });
-    seen.add(key);
+    completedCalls.push({ key: dedupeKey(event), type: event.type, ...event.data });
   };
 
   const webhook = thunderphoneMiddleware({
     secret,
     path: WEBHOOK_PATH,
+    dedupe,
     ...(logger ? { logger } : {}),
     handlers: {
       // Calls from the web widget get the static agent; phone calls get the support agent.
@@ -44,6 +40,7 @@ export function createServer({ secret = process.env.THUNDERPHONE_WEBHOOK_SECRET,
       'call.complete': storeCompletedCall,
     },
   });
+  // The store's sweep timer never keeps the process alive, so it needs no close() here.
   return http.createServer(webhook);
 }
 

@@ -28,7 +28,7 @@ interface Reply {
   text: string;
 }
 interface Driver {
-  send(body: string): Promise<Reply>;
+  send(body: string, signature?: string): Promise<Reply>;
   close(): Promise<void>;
 }
 type Build = (options: ReceiverOptions) => Promise<Driver>;
@@ -36,10 +36,10 @@ type Build = (options: ReceiverOptions) => Promise<Driver>;
 async function overHttp(server: http.Server): Promise<Driver> {
   const base = await listen(server);
   return {
-    send: async (body) => {
+    send: async (body, signature = hmac(body)) => {
       const res = await rawRequest(base, {
         path: PATH,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-thunderphone-signature': hmac(body) },
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-thunderphone-signature': signature },
         chunks: [body],
         timeoutMs: 10_000,
       });
@@ -307,6 +307,17 @@ describe('dedupe in the core', () => {
     expect(await inner.claim('evt_1', 1000)).toEqual({ status: 'done' });
   });
 
+  it('warns once when a renewal finds the claim lost, and still answers', async () => {
+    let renewals = 0;
+    const losing: DedupeStore = { ...bind(store()), renew: async () => (renewals++, false) };
+    const driver = await node({
+      dedupe: { store: losing, leaseMs: 30 },
+      handlers: { 'call.complete': () => until(() => renewals >= 3, 'three renewals') },
+    });
+    expect((await driver.send(COMPLETE)).status).toBe(200);
+    expect(logger.lines.filter((l) => l.message.includes('lost the dedupe claim'))).toHaveLength(1);
+  });
+
   it('passes the store its own TTL when marking done', async () => {
     const completes: number[] = [];
     const inner = memoryDedupeStore({ ttlMs: 60_000 });
@@ -391,6 +402,18 @@ describe('dedupe in the core', () => {
     expect(logger.text()).toContain('dedupe key function threw');
   });
 
+  it('claims only after verification: a forged copy neither runs nor takes the key', async () => {
+    const claims: string[] = [];
+    const inner = store();
+    let runs = 0;
+    const driver = await node({ dedupe: { ...bind(inner), claim: (k: string, l: number) => (claims.push(k), inner.claim(k, l)) }, handlers: { 'call.complete': () => void runs++ } });
+    expect((await driver.send(COMPLETE, hmac(COMPLETE, 'whsec_attacker'))).status).toBe(401);
+    expect(claims).toEqual([]);
+    expect((await driver.send(COMPLETE)).status).toBe(200);
+    expect(runs).toBe(1);
+    expect(claims).toEqual(['evt_1']);
+  });
+
   it('does not touch the store for an event without a handler', async () => {
     const claims: string[] = [];
     const inner = store();
@@ -403,6 +426,7 @@ describe('dedupe in the core', () => {
     expect(() => createReceiver({ secret: SECRET, dedupe: {} as DedupeStore })).toThrow(/dedupe needs a store/);
     expect(() => createReceiver({ secret: SECRET, dedupe: { store: store(), leaseMs: 0 } })).toThrow(/dedupe.leaseMs/);
     expect(() => createReceiver({ secret: SECRET, dedupe: { store: store(), key: 'event_id' as never } })).toThrow(/dedupe.key/);
+    expect(() => createReceiver({ secret: SECRET, dedupe: { ...bind(store()), ttlMs: 0 } })).toThrow(/store's ttlMs/);
     const receiver = createReceiver({ secret: SECRET });
     // Beside a ready receiver the option would be ignored: refused like the other receiver options.
     expect(() => thunderphoneKoa({ receiver, dedupe: store() })).toThrow(/dedupe\), not both/);
@@ -419,3 +443,36 @@ function bind(s: DedupeStore): DedupeStore {
     ...(s.ttlMs !== undefined ? { ttlMs: s.ttlMs } : {}),
   };
 }
+
+describe('dedupe under concurrent re-deliveries', () => {
+  it('handles each of 60 events exactly once when 300 copies arrive 30 at a time, retrying every 409', async () => {
+    const handled = new Map<string, number>();
+    const driver = await start('express', {
+      dedupe: store(),
+      handlers: {
+        'call.complete': async (event) => {
+          await sleep(Math.random() * 20);
+          handled.set(String(event.event_id), (handled.get(String(event.event_id)) ?? 0) + 1);
+        },
+      },
+    });
+    const bodies = Array.from({ length: 300 }, (_, i) => `{"data":{"call_id":${i % 60}},"event_id":"evt_${i % 60}","type":"call.complete"}`);
+    const statuses: number[] = [];
+    const sendUntilAcknowledged = async (body: string) => {
+      for (;;) {
+        const reply = await driver.send(body);
+        statuses.push(reply.status);
+        if (reply.status === 200) return;
+        expect(reply.status).toBe(409);
+        await sleep(10);
+      }
+    };
+    let next = 0;
+    await Promise.all(Array.from({ length: 30 }, async () => {
+      while (next < bodies.length) await sendUntilAcknowledged(bodies[next++] as string);
+    }));
+    expect(handled.size).toBe(60);
+    expect([...handled.values()].every((count) => count === 1)).toBe(true);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEDUPE_TTL_MS, memoryDedupeStore } from '../src/index.js';
+import { describeDedupeStoreContract } from './support/dedupe-store-contract.js';
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -166,3 +167,5 @@ describe('memoryDedupeStore', () => {
     expect(() => memoryDedupeStore({ sweepIntervalMs: Number.NaN })).toThrow(/sweepIntervalMs/);
   });
 });
+
+describeDedupeStoreContract('memoryDedupeStore', () => memoryDedupeStore());
