@@ -19,8 +19,11 @@ describe(`soak: ${DELIVERIES} deliveries through serve --dedupe memory`, () => {
     expect(report.handledTwiceOrMore).toBe(0);
     expect(report.neverHandled).toBe(0);
     expect(report.handledUnknown).toBe(0);
-    // Every valid delivery and every duplicate was acknowledged with a 200.
+    // Every valid delivery and every duplicate was acknowledged with a 200 in the end; a duplicate
+    // that met its original still running got a 409 first and was sent again.
     expect(report.statuses['200']).toBe(report.sent.valid + report.sent.duplicates);
+    expect(report.statuses['409'] ?? 0).toBe(report.retriedAfter409);
+    expect(Object.keys(report.statuses).sort()).toEqual(report.retriedAfter409 > 0 ? ['200', '401', '409'] : ['200', '401']);
     // Memory growth needs the long run to mean anything; the short one only reports it.
     if (LONG) expect(report.rssMiB.growthPercent).toBeLessThan(20);
   }, Math.max(120_000, DELIVERIES * 60));

@@ -27,7 +27,7 @@ export interface SoakReport {
   /** Requests that got no HTTP answer (reset, timeout). */
   unanswered: number;
   serverErrors: number;
-  /** Re-sent after a 409 (a duplicate that met its first attempt still running), as ThunderPhone would. */
+  /** Re-sent after a 409 (a duplicate that met its first attempt still running), as ThunderPhone would; each re-send is counted in statuses too. */
   retriedAfter409: number;
   /** Valid unique events by how often their handler ran. */
   handledOnce: number;
@@ -135,6 +135,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const worker = async () => {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      // Half the duplicates go out right beside their original (a duplicate ThunderPhone sends
+      // while the first is still being handled: 409, then retried); the others after its answer.
+      if (job.kind === 'valid' && duplicated.has(job.index) && job.index % 2 === 0) {
+        queue.unshift({ ...job, kind: 'duplicate' });
+        duplicated.delete(job.index);
+      }
       const status = await send(job);
       if (status === undefined) unanswered++;
       else statuses[status] = (statuses[status] ?? 0) + 1;
