@@ -43,6 +43,7 @@ export { DEFAULT_DEDUPE_TTL_MS, type DedupeStore, type DedupeClaim } from './cor
 export { dedupeKey } from './core/dedupe-key.js';
 export { DEFAULT_DEDUPE_LEASE_MS, DEFAULT_DEDUPE_TIMEOUT_MS, MAX_DEDUPE_KEY_LENGTH, type DedupeOptions } from './core/dedupe.js';
 export { thunderphoneMiddleware, type MiddlewareOptions, type NodeMiddleware } from './node/middleware.js';
+export { containUnhandledRejections } from './node/unhandled-rejections.js';
 export * from './api/index.js';
 export {
   toolHandler,

@@ -197,3 +197,35 @@ describe('WebhookError', () => {
     expect(error.message).not.toContain('hunter2');
   });
 });
+
+describe('JSON shape rules (nesting depth, prototype-polluting keys)', () => {
+  const wrap = (data: string) => bytesOf(`{"data":${data},"type":"call.complete"}`);
+  const arrays = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+  it('accepts 128 levels and refuses 129, counting the envelope itself', () => {
+    // The envelope is level 1 and "data" level 2, so 126 arrays inside make 128.
+    expect(parseEnvelope(wrap(`{"x":${arrays(126)}}`)).type).toBe('call.complete');
+    expectRefusal(() => parseEnvelope(wrap(`{"x":${arrays(127)}}`)), 'invalid_json', 400, /^body nests deeper than 128 levels$/);
+  });
+
+  it('keeps plain "constructor" and "prototype" values as data', () => {
+    const event = parseEnvelope(wrap('{"constructor":"Acme","prototype":{"a":1},"nested":{"constructor":{"name":"x"}}}'));
+    expect(event.data).toEqual({ constructor: 'Acme', prototype: { a: 1 }, nested: { constructor: { name: 'x' } } });
+  });
+
+  it('refuses __proto__ and constructor.prototype, wherever they are, and leaves Object.prototype alone', () => {
+    for (const data of ['{"__proto__":{"x":1}}', '{"a":[{"b":{"__proto__":null}}]}', '{"constructor":{"prototype":{"x":1}}}']) {
+      expectRefusal(() => parseEnvelope(wrap(data)), 'invalid_json', 400, /pollute prototypes/);
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('applies to tool-call arguments too', async () => {
+    const { toolHandler } = await import('../src/tool/index.js');
+    const tool = toolHandler({ secret: SECRET, logger: { warn() {}, error() {} } }, () => ({ ok: true }));
+    const body = bytesOf('{"__proto__":{"admin":true}}');
+    const res = await tool.handle({ method: 'POST', headers: { 'x-thunderphone-signature': hmacHex(body) }, body });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toBe('invalid_json');
+  });
+});

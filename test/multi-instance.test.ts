@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/round-robin-proxy.js';
 import { closeSenderSockets, deliverWithRetries, pool, type Outcome } from './support/retrying-sender.js';
 import { describeWithRedis, startRedisServer, type RedisServer } from './support/redis-server.js';
-import { ROOT, startServe, type ServeProcess } from './support/serve-process.js';
+import { ROOT, startServe, type ServeProcess } from './support/serve-instance.js';
 
 const SECRET = 'whsec_multi_instance_secret';
 const PATH = '/thunderphone-webhook';

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { ROOT } from './support/serve-process.js';
+import { ROOT } from './support/serve-instance.js';
 
 function runWithoutRedis(env: Record<string, string>): Promise<{ status: number | null; output: string }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PATH: join(ROOT, '.tmp', 'no-such-dir') };

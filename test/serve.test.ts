@@ -793,6 +793,8 @@ describe('serve flags', () => {
     [['--forward-to', 'ftp://alice:s3cr3tpw@example.com/x'], /--forward-to must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/\[redacted\]@example\.com\/x"/],
     [['--forward-to', `https://${'x'.repeat(3000)}:bad/`], /--forward-to must be an http:\/\/ or https:\/\/ URL, got "https:\/\/x+…"/],
     [['--deadline-ms', '0'], /--deadline-ms must be a positive number/],
+    [['--body-timeout-ms', '0'], /--body-timeout-ms must be a positive number of milliseconds up to 2147483647, got "0"/],
+    [['--body-timeout-ms', 'soon'], /--body-timeout-ms must be a positive number/],
     [['--limit', 'lots'], /--limit must be a positive byte count/],
     [['--forward-to', 'ftp://example.com/x'], /--forward-to must be an http:\/\/ or https:\/\/ URL/],
     [['--handlers', './examples/handlers.mjs', '--forward-to', 'http://127.0.0.1:1/'], /--handlers and --forward-to cannot be used together/],
@@ -819,7 +821,7 @@ describe('serve flags', () => {
   it('--help prints the flags to stdout and exits 0', async () => {
     const r = await runCli(['serve', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--port', '--host', '--path', '--secret', '--handlers', '--forward-to', '--deadline-ms', '--limit', '--help']) {
+    for (const flag of ['--port', '--host', '--path', '--secret', '--handlers', '--forward-to', '--deadline-ms', '--limit', '--body-timeout-ms', '--help']) {
       expect(r.stdout).toContain(flag);
     }
   });

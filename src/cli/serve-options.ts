@@ -31,6 +31,7 @@ flags:
                       and relay its reply (agent configuration for blocking events)
   --deadline-ms N     how long a blocking event may take before {} is sent (default 1800)
   --limit SIZE        largest body accepted, in bytes or like "512kb", "1mb" (default 1mb)
+  --body-timeout-ms N how long a client may take to send the body before a 408 (default 10000)
   --dedupe memory     handle each event once: a re-delivery of a handled event is acknowledged
                       without running the handlers again (keys kept 24 h in this process)
   --dedupe redis://HOST:PORT/DB
@@ -63,6 +64,7 @@ export interface ServeOptions {
   forwardTo: URL | undefined;
   deadlineMs: number | undefined;
   limit: number | undefined;
+  bodyTimeoutMs: number | undefined;
   /** The --dedupe value as given; serve-dedupe.ts turns it into a store. */
   dedupe: string | undefined;
   dedupeLeaseMs: number | undefined;
@@ -82,6 +84,7 @@ const FLAGS = {
   'forward-to': { type: 'string' },
   'deadline-ms': { type: 'string' },
   limit: { type: 'string' },
+  'body-timeout-ms': { type: 'string' },
   dedupe: { type: 'string' },
   'dedupe-lease-ms': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
@@ -127,13 +130,10 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     if (hasUrlCredentials(forwardTo)) return fail('--forward-to must not hold user:password@; use a URL without credentials');
   }
 
-  let deadlineMs: number | undefined;
-  if (values['deadline-ms'] !== undefined) {
-    deadlineMs = /^\s*\d+(\.\d+)?\s*$/.test(values['deadline-ms']) ? Number(values['deadline-ms']) : NaN;
-    if (!(deadlineMs > 0 && deadlineMs <= MAX_TIMER_MS)) {
-      return fail(`--deadline-ms must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${quote(values['deadline-ms'])}`);
-    }
-  }
+  const deadlineMs = parseTimerFlag(values['deadline-ms']);
+  if (Number.isNaN(deadlineMs)) return fail(timerFlagProblem('--deadline-ms', values['deadline-ms'] ?? ''));
+  const bodyTimeoutMs = parseTimerFlag(values['body-timeout-ms']);
+  if (Number.isNaN(bodyTimeoutMs)) return fail(timerFlagProblem('--body-timeout-ms', values['body-timeout-ms'] ?? ''));
 
   let limit: number | undefined;
   if (values.limit !== undefined) {
@@ -171,6 +171,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       forwardTo,
       deadlineMs,
       limit,
+      bodyTimeoutMs,
       dedupe: values.dedupe,
       dedupeLeaseMs,
       verbose: values.verbose ?? false,
@@ -181,6 +182,17 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
 
 function fail(message: string): ParsedServeArgs {
   return { kind: 'error', message };
+}
+
+/** undefined when the flag is absent, NaN when it is not a positive number of ms a timer can honour. */
+function parseTimerFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  return ms > 0 && ms <= MAX_TIMER_MS ? ms : NaN;
+}
+
+function timerFlagProblem(flag: string, text: string): string {
+  return `${flag} must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${quote(text)}`;
 }
 
 function parsePort(text: string): number | undefined {

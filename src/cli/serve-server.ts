@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { RequestHandlerCore } from '../core/receiver.js';
 import { errorResponse, jsonResponse, type RawResponse } from '../core/response.js';
 import { thunderphoneMiddleware } from '../node/middleware.js';
+import { answerClientError } from './serve-client-error.js';
 import { HEALTH_PATH } from './serve-options.js';
 
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -91,6 +92,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   });
   server.on('error', (error) => options.logger.error(`server error: ${error.message}`));
+  server.on('clientError', answerClientError);
   const port = (server.address() as AddressInfo).port;
 
   return {

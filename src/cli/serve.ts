@@ -1,4 +1,5 @@
 import { createReceiver } from '../core/create-receiver.js';
+import { containUnhandledRejections } from '../node/unhandled-rejections.js';
 import type { DedupeStore } from '../core/dedupe-store.js';
 import { describeRedisUrl } from '../redis/redis-url.js';
 import { hideUrlCredentials } from '../sender/url-credentials.js';
@@ -13,7 +14,7 @@ import { chooseLogFormat, colorEnabled, statusWriter } from './log-format.js';
 import { createStreamLogger } from './serve-logger.js';
 import { SERVE_USAGE, parseServeArgs, type ServeOptions } from './serve-options.js';
 import { createEventPrinter } from './serve-print.js';
-import { SHUTDOWN_TIMEOUT_MS, startServer, type RunningServer } from './serve-server.js';
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, startServer, type RunningServer } from './serve-server.js';
 
 export { startServer, type RunningServer, type StartServerOptions } from './serve-server.js';
 
@@ -77,6 +78,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
       logger,
       ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
       ...(dedupe !== undefined ? { dedupe: { store: dedupe, leaseMs: options.dedupeLeaseMs } } : {}),
     });
   } catch (error) {
@@ -105,7 +107,15 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
 
   let server: RunningServer;
   try {
-    server = await startServer({ host: options.host, port: options.port, path: options.path, core: relay ? relay.wrap(receiver) : receiver, logger });
+    server = await startServer({
+      host: options.host,
+      port: options.port,
+      path: options.path,
+      core: relay ? relay.wrap(receiver) : receiver,
+      logger,
+      // A longer --body-timeout-ms must not be cut short by the whole-request bound.
+      requestTimeoutMs: Math.max(REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS + receiver.bodyTimeoutMs),
+    });
   } catch (error) {
     printer.dispose();
     await closeDedupe();
@@ -114,6 +124,9 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
   }
   // Listening for stop signals before announcing the URL: whoever reads that line may signal at once.
   const stop = listenForStop(io.signals ?? process);
+  // serve owns its process: a handler's leaked rejection is logged, not a crash that drops every
+  // delivery in flight (kept until exit). In-process callers (tests, with injected signals) keep their own policy.
+  if (io.signals === undefined) containUnhandledRejections({ logger });
   io.stderr.write(`${describeMode(options, registered)}\n`);
   if (options.dedupe !== undefined) io.stderr.write(`${describeDedupe(options.dedupe)}\n`);
   io.stderr.write(`listening on ${server.url}\n`);

@@ -3,6 +3,7 @@ import { createReceiver } from '../core/create-receiver.js';
 import { WebhookError, isWebhookError } from '../core/errors.js';
 import { isRequestHandlerCore, type Receiver, type RequestHandlerCore, type ReceiverOptions } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
+import { closeGently } from './close-gently.js';
 import { hasUnreadBody, isClientAbort, readRawBody, type NodeRequest } from './read-body.js';
 
 export interface MiddlewareOptions extends ReceiverOptions {
@@ -72,6 +73,7 @@ function pathOf(req: NodeRequest): string {
 // streaming the rest of a body nobody will read into a kept-alive socket.
 function send(res: ServerResponse, response: RawResponse, closeConnection = false): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
+  if (closeConnection) closeGently(res.req);
   // writeHead merges with headers other middleware already set with setHeader.
   res.writeHead(response.status, closeConnection ? { ...response.headers, connection: 'close' } : response.headers);
   res.end(response.body);
