@@ -1,0 +1,132 @@
+// The whole benchmark, `npm run bench`: every server in its own process, the load generator in
+// another, cells alternated A B C … A B C … so drift on a shared machine hits all alike, ratios
+// taken per round and then the median. Writes bench/RESULTS.md and bench/chart.svg.
+// BENCH_SECONDS (default 1) sets the length of one measured cell; the run takes about 4 minutes.
+import { execFileSync, fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { drawChart } from './chart.mjs';
+import { callComplete, callIncoming, headersFor } from './payloads.mjs';
+import { SERVER_NAMES } from './server.mjs';
+import { writeResults } from './results.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const WARMUP = SECONDS / 2;
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
+const CONNECTIONS = 16;
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const SCHEME = { 'f-octokit': 'github', 'g-stripe': 'stripe', 'h-standardwebhooks': 'standard' };
+const PAYLOADS = [
+  { key: '1k', label: '1 KiB call.incoming (blocking reply)', body: callIncoming(1024) },
+  { key: '64k', label: '64 KiB call.complete', body: callComplete(64 * KiB) },
+  { key: '1m', label: '1 MiB call.complete (long non-ASCII transcript)', body: callComplete(MiB) },
+];
+const SCALE_SIZES = [KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB];
+const SCALE_CONCURRENCY = [1, 16, 64, 256];
+
+const started = Date.now();
+const loadBefore = os.loadavg();
+const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+
+function call(child, message) {
+  return new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(message);
+  });
+}
+
+async function startServer(name) {
+  const child = fork(new URL('./server.mjs', import.meta.url), [name], { execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [] });
+  const { port } = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`server ${name} exited with ${code}`)));
+  });
+  return { name, child, port };
+}
+
+const loader = fork(new URL('./load.mjs', import.meta.url));
+
+/** One cell: load for `seconds`, then the server's peak RSS and CPU time over it. */
+async function cell(server, payload, connections, seconds) {
+  await call(server.child, 'mem'); // resets the peak and the CPU clock
+  const r = await call(loader, { port: server.port, headers: headersFor(SCHEME[server.name] ?? 'thunderphone', payload), body: payload.toString('base64'), connections, seconds });
+  const mem = await call(server.child, 'mem');
+  if (r.errors > 0 || r.non2xx > 0) throw new Error(`${server.name}: ${r.errors} errors, ${r.non2xx} non-2xx answers at ${payload.byteLength} bytes`);
+  return { ...r, peak: mem.peak, rssAfter: mem.rss, cpuUsPerRequest: (mem.cpuMs * 1000) / Math.max(1, r.requests) };
+}
+
+const servers = [];
+for (const name of SERVER_NAMES) servers.push(await startServer(name));
+log(`started ${servers.length} servers and the load generator (node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model})`);
+
+// Main matrix: every server, every payload, ROUNDS alternations at CONNECTIONS.
+const main = {};
+for (const { key, label, body } of PAYLOADS) {
+  main[key] = { label, bytes: body.byteLength, rounds: [], baseline: {} };
+  for (const s of servers) {
+    main[key].baseline[s.name] = (await call(s.child, 'mem')).rss;
+    await cell(s, body, CONNECTIONS, WARMUP);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    const row = {};
+    // Rotate the starting server so no server always follows the same neighbour.
+    for (let i = 0; i < servers.length; i++) {
+      const s = servers[(i + round) % servers.length];
+      row[s.name] = await cell(s, body, CONNECTIONS, SECONDS);
+    }
+    main[key].rounds.push(row);
+  }
+  log(`${label}: ${ROUNDS} rounds done`);
+}
+
+// The blocking reply's own cost: (c) against the same handler in (e), one request at a time.
+const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
+const latency = { rounds: [] };
+{
+  const body = PAYLOADS[0].body;
+  for (const n of ['c-ours-express', 'e-handwritten']) await cell(byName[n], body, 1, WARMUP);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? ['e-handwritten', 'c-ours-express'] : ['c-ours-express', 'e-handwritten'];
+    const row = {};
+    for (const n of order) row[n] = await cell(byName[n], body, 1, SECONDS);
+    latency.rounds.push(row);
+  }
+  log('blocking-reply latency at concurrency 1 done');
+}
+
+// Scaling: our Node adapter over concurrency × body size; the hand-written receiver over size.
+const scaling = { ours: {}, handwritten: {} };
+for (const size of SCALE_SIZES) {
+  const body = size === KiB ? PAYLOADS[0].body : callComplete(size);
+  const seconds = size >= 4 * MiB ? SECONDS * 1.5 : SECONDS;
+  for (const c of SCALE_CONCURRENCY) scaling.ours[`${size}:${c}`] = await cell(byName['d-ours-node'], body, c, seconds);
+  scaling.handwritten[`${size}:16`] = await cell(byName['e-handwritten'], body, 16, seconds);
+}
+log('scaling run done');
+
+for (const s of servers) s.child.send('exit');
+loader.disconnect();
+
+const micro = JSON.parse(execFileSync(process.execPath, [new URL('./micro.mjs', import.meta.url).pathname, '--json'], { encoding: 'utf8' }));
+log('micro-benchmark done');
+
+const meta = {
+  node: process.version,
+  cpu: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+  command: `npm run bench${process.env.BENCH_SECONDS ? ` (BENCH_SECONDS=${process.env.BENCH_SECONDS})` : ''}`,
+  date: new Date().toISOString(),
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  connections: CONNECTIONS,
+  loadBefore,
+  loadAfter: os.loadavg(),
+  elapsedS: (Date.now() - started) / 1000,
+};
+const chart = drawChart(main);
+writeFileSync(new URL('./chart.svg', import.meta.url), chart);
+const markdown = writeResults({ meta, main, latency, scaling, micro, sizes: SCALE_SIZES, concurrency: SCALE_CONCURRENCY });
+writeFileSync(new URL('./RESULTS.md', import.meta.url), markdown);
+console.log(markdown);
+log('wrote bench/RESULTS.md and bench/chart.svg');
