@@ -249,6 +249,29 @@ describe('secrets', () => {
   });
 });
 
+describe('verify() with the secret it checked on the previous call', () => {
+  it('gives the same answers when calls switch between secrets, strings and lists', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ secret: fc.constantFrom('whsec_a_1', 'whsec_b_2', 'whsec_c_3'), asList: fc.boolean(), signer: fc.constantFrom('whsec_a_1', 'whsec_b_2') }), { minLength: 1, maxLength: 12 }),
+        bodyArb,
+        (calls, body) => {
+          for (const { secret, asList, signer } of calls) {
+            const sig = hmacHex(typeof body === 'string' ? new TextEncoder().encode(body) : body, signer);
+            expect(verify(body, sig, asList ? [secret] : secret)).toBe(secret === signer);
+          }
+        },
+      ),
+    );
+  });
+
+  it('still refuses an empty secret after a good one was used', () => {
+    const sig = hmacHex('{}', SECRET);
+    expect(verify('{}', sig, SECRET)).toBe(true);
+    expect(() => verify('{}', sig, '')).toThrow(/empty string/);
+  });
+});
+
 describe('signature header policy', () => {
   const body = '{"data":{"call_id":7},"type":"call.graded"}';
   const valid = hmacHex(body, SECRET);

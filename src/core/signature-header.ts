@@ -18,6 +18,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  *   which one counts.
  */
 export function parseSignatureHeader(value: HeaderValue): ParsedSignature {
+  // What ThunderPhone sends, checked without splitting: one bare, well-formed digest.
+  if (typeof value === 'string' && value.length === 64 && HEX64.test(value)) return { ok: true, hex: value };
   const parts = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : [])
     .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
     .map((v) => v.replace(/^[ \t]+|[ \t]+$/g, ''));
