@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { takeDigests } from './body-digest.js';
 import { toBytes, type BodyInput } from './bytes.js';
 import { createConsoleLogger } from './logger.js';
 import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
@@ -46,9 +47,11 @@ export function matchSignature(bytes: Uint8Array, signature: HeaderValue, keys: 
   const parsed = parseSignatureHeader(signature);
   if (!parsed.ok) return parsed;
   const received = Buffer.from(parsed.hex, 'hex');
+  // Digests a Node adapter computed while these very bytes arrived, else hash them now.
+  const macs = takeDigests(bytes, keys);
   let matched = -1;
   for (let i = 0; i < keys.length; i++) {
-    const expected = createHmac('sha256', keys[i] as string).update(bytes).digest();
+    const expected = macs?.[i] ?? createHmac('sha256', keys[i] as string).update(bytes).digest();
     if (timingSafeEqual(expected, received) && matched < 0) matched = i;
   }
   if (matched >= 0) return { ok: true, secretIndex: matched };
