@@ -21,6 +21,8 @@ export const PAIRS = [
   ['d-ours-node', 'f-octokit'],
 ];
 
+const labelOf = (n) => LABELS[n] ?? `${LABELS[n.replace(/@before$/, '')]}, before this branch's changes`;
+
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -32,6 +34,11 @@ const mib = (bytes) => fmt(bytes / MiB, 0);
 /** Median over rounds of a per-round ratio of throughputs. */
 export function ratio(rounds, a, b) {
   return median(rounds.map((r) => r[a].rps / r[b].rps));
+}
+
+/** Median over rounds of a per-round ratio of server CPU time per request. */
+export function costRatio(rounds, a, b) {
+  return median(rounds.map((r) => r[a].cpuUsPerRequest / r[b].cpuUsPerRequest));
 }
 
 function stat(rounds, name, field) {
@@ -47,7 +54,9 @@ const verdict = (ok) => (ok ? '**met**' : '**missed**');
 
 export function writeResults({ meta, main, latency, scaling, micro, sizes, concurrency }) {
   const out = [];
-  const names = Object.keys(LABELS);
+  const first = Object.values(main)[0].rounds[0];
+  const before = Object.keys(first).filter((n) => n.endsWith('@before'));
+  const names = [...Object.keys(LABELS), ...before];
   out.push('# Benchmark results', '');
   out.push(`Produced by \`${meta.command}\` on ${meta.date}: Node ${meta.node}, ${meta.cpu}.`);
   out.push(
@@ -67,24 +76,41 @@ export function writeResults({ meta, main, latency, scaling, micro, sizes, concu
 
   for (const block of Object.values(main)) {
     out.push(`## ${block.label}`, '');
-    out.push('| server | req/s | p50 ms | p99 ms | peak RSS MiB | × (b) |', '|---|---:|---:|---:|---:|---:|');
+    out.push('| server | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req | × (b) |', '|---|---:|---:|---:|---:|---:|---:|');
     for (const n of names) {
       out.push(
-        `| ${LABELS[n]} | ${fmt(stat(block.rounds, n, 'rps'), 0)} | ${fmt(stat(block.rounds, n, 'p50'))} | ${fmt(stat(block.rounds, n, 'p99'))} | ` +
-          `${mib(Math.max(...block.rounds.map((r) => r[n].peak)))} | ${fmt(ratio(block.rounds, n, 'b-express-bare'))} |`,
+        `| ${labelOf(n)} | ${fmt(stat(block.rounds, n, 'rps'), 0)} | ${fmt(stat(block.rounds, n, 'p50'))} | ${fmt(stat(block.rounds, n, 'p99'))} | ` +
+          `${mib(Math.max(...block.rounds.map((r) => r[n].peak)))} | ${fmt(stat(block.rounds, n, 'cpuUsPerRequest'), 0)} | ${fmt(ratio(block.rounds, n, 'b-express-bare'))} |`,
       );
     }
     out.push('');
   }
 
   out.push('## Ours against each peer (throughput ratio, median of per-round ratios)', '');
+  out.push(
+    'Each cell is ours / theirs in requests per second; in brackets, the same comparison by server CPU time per request ' +
+      '(theirs / ours, so above 1 means ours costs less), which a busy machine disturbs less than throughput.',
+    '',
+  );
   out.push(`| payload | ${PAIRS.map(([o, p]) => `${o[0]} / ${p[0]}`).join(' | ')} | d / a | c / b | i / f |`);
   out.push(`|---|${PAIRS.map(() => '---:').join('|')}|---:|---:|---:|`);
   for (const block of Object.values(main)) {
-    const cells = PAIRS.map(([o, p]) => fmt(ratio(block.rounds, o, p)));
+    const cells = PAIRS.map(([o, p]) => `${fmt(ratio(block.rounds, o, p))} (${fmt(costRatio(block.rounds, p, o))})`);
     out.push(`| ${block.label} | ${cells.join(' | ')} | ${fmt(ratio(block.rounds, 'd-ours-node', 'a-node-bare'))} | ${fmt(ratio(block.rounds, 'c-ours-express', 'b-express-bare'))} | ${fmt(ratio(block.rounds, 'i-ours-web', 'f-octokit'))} |`);
   }
   out.push('');
+
+  if (before.length > 0) {
+    out.push('## Before and after this branch (same run, same rounds)', '');
+    out.push('| payload | server | req/s before | req/s after | after / before | CPU µs/req before | CPU µs/req after | p99 before ms | p99 after ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const block of Object.values(main)) {
+      for (const b of before) {
+        const a = b.replace(/@before$/, '');
+        out.push(`| ${block.label} | ${LABELS[a]} | ${fmt(stat(block.rounds, b, 'rps'), 0)} | ${fmt(stat(block.rounds, a, 'rps'), 0)} | ${fmt(ratio(block.rounds, a, b))} | ${fmt(stat(block.rounds, b, 'cpuUsPerRequest'), 0)} | ${fmt(stat(block.rounds, a, 'cpuUsPerRequest'), 0)} | ${fmt(stat(block.rounds, b, 'p99'))} | ${fmt(stat(block.rounds, a, 'p99'))} |`);
+      }
+    }
+    out.push('');
+  }
 
   // Targets
   const k1 = main['1k'];
@@ -93,23 +119,27 @@ export function writeResults({ meta, main, latency, scaling, micro, sizes, concu
   const da = ratio(k1.rounds, 'd-ours-node', 'a-node-bare');
   const peerRatios = Object.values(main).flatMap((b) => PAIRS.map(([o, p]) => ({ label: `${o[0]}/${p[0]} at ${b.label.split(' ').slice(0, 2).join(' ')}`, r: ratio(b.rounds, o, p) })));
   const worstPeer = peerRatios.reduce((a, b) => (b.r < a.r ? b : a));
+  const peerCosts = Object.values(main).flatMap((b) => PAIRS.map(([o, p]) => ({ label: `${p[0]}/${o[0]} at ${b.label.split(' ').slice(0, 2).join(' ')}`, r: costRatio(b.rounds, p, o) })));
+  const worstCost = peerCosts.reduce((a, b) => (b.r < a.r ? b : a));
+  const cbCost = costRatio(k1.rounds, 'b-express-bare', 'c-ours-express');
+  const daCost = costRatio(k1.rounds, 'a-node-bare', 'd-ours-node');
   const worstMicro = micro.reduce((a, b) => (b.ratio > a.ratio ? b : a));
   const memC = memoryPerRequest(m1, 'c-ours-express', meta.connections);
   const memD = memoryPerRequest(m1, 'd-ours-node', meta.connections);
   const p99Delta = median(latency.rounds.map((r) => r['c-ours-express'].p99 - r['e-handwritten'].p99));
   out.push('## Targets (issue 5 §2)', '');
-  out.push('| target | measured | verdict |', '|---|---|---|');
-  out.push(`| (c) ≥ 0.90 × (b) at 1 KiB | ${fmt(cb)} | ${verdict(cb >= 0.9)} |`);
-  out.push(`| (d) ≥ 0.90 × (a) at 1 KiB | ${fmt(da)} | ${verdict(da >= 0.9)} |`);
-  out.push(`| ours ≥ 1.0 × every peer at every size | lowest ${fmt(worstPeer.r)} (${worstPeer.label}) | ${verdict(worstPeer.r >= 1)} |`);
-  out.push(`| verify() within 1.1 × raw createHmac + timingSafeEqual | worst ${fmt(worstMicro.ratio, 3)} (at ${worstMicro.size / 1024} KiB) | ${verdict(worstMicro.ratio <= 1.1)} |`);
-  out.push(`| at 1 MiB, peak memory per in-flight request ≤ 2.5 × body | (c) ${fmt(memC)} ×, (d) ${fmt(memD)} × | ${verdict(Math.max(memC, memD) <= 2.5)} |`);
-  out.push(`| blocking reply adds < 0.3 ms at p99 over the same handler in (e) | (c) − (e) p99 = ${fmt(p99Delta, 3)} ms | ${verdict(p99Delta < 0.3)} |`);
+  out.push('| target | measured (throughput) | by CPU time per request | verdict (throughput) |', '|---|---|---|---|');
+  out.push(`| (c) ≥ 0.90 × (b) at 1 KiB | ${fmt(cb)} | b/c ${fmt(cbCost)} | ${verdict(cb >= 0.9)} |`);
+  out.push(`| (d) ≥ 0.90 × (a) at 1 KiB | ${fmt(da)} | a/d ${fmt(daCost)} | ${verdict(da >= 0.9)} |`);
+  out.push(`| ours ≥ 1.0 × every peer at every size | lowest ${fmt(worstPeer.r)} (${worstPeer.label}) | lowest ${fmt(worstCost.r)} (${worstCost.label}) | ${verdict(worstPeer.r >= 1)} |`);
+  out.push(`| verify() within 1.1 × raw createHmac + timingSafeEqual | worst ${fmt(worstMicro.ratio, 3)} (at ${worstMicro.size / 1024} KiB) | | ${verdict(worstMicro.ratio <= 1.1)} |`);
+  out.push(`| at 1 MiB, peak memory per in-flight request ≤ 2.5 × body | (c) ${fmt(memC)} ×, (d) ${fmt(memD)} × | | ${verdict(Math.max(memC, memD) <= 2.5)} |`);
+  out.push(`| blocking reply adds < 0.3 ms at p99 over the same handler in (e) | (c) − (e) p99 = ${fmt(p99Delta, 3)} ms | | ${verdict(p99Delta < 0.3)} |`);
   out.push('');
   out.push(
     `Memory per in-flight request is (peak RSS during the 1 MiB cells − RSS before them) / ${meta.connections} connections / body size, so garbage ` +
       'the collector has not reclaimed yet counts against it. For comparison, at 1 MiB: ' +
-      names.map((n) => `${n[0]} ${fmt(memoryPerRequest(m1, n, meta.connections))} ×`).join(', ') + '.',
+      names.map((n) => `${n[0]}${n.endsWith('@before') ? ' before' : ''} ${fmt(memoryPerRequest(m1, n, meta.connections))} ×`).join(', ') + '.',
   );
   out.push('');
   out.push(`Blocking reply latency, one request at a time (concurrency 1), median over ${latency.rounds.length} rounds:`, '');

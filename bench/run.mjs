@@ -3,7 +3,8 @@
 // taken per round and then the median. Writes bench/RESULTS.md and bench/chart.svg.
 // BENCH_SECONDS (default 1) sets the length of one measured cell; the run takes about 4 minutes.
 import { execFileSync, fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { drawChart } from './chart.mjs';
 import { callComplete, callIncoming, headersFor } from './payloads.mjs';
@@ -37,93 +38,115 @@ function call(child, message) {
   });
 }
 
-async function startServer(name) {
-  const child = fork(new URL('./server.mjs', import.meta.url), [name], { execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [] });
+// BENCH_BEFORE=<a copy of dist/ from before a change> adds (c) and (d) built from it to every
+// round, for before/after ratios measured side by side. BENCH_PROFILE=<dir> writes CPU profiles.
+async function startServer(name, base = name, env = {}) {
+  const child = fork(new URL('./server.mjs', import.meta.url), [base], {
+    env: { ...process.env, ...env },
+    execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+  });
   const { port } = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`server ${name} exited with ${code}`)));
   });
-  return { name, child, port };
+  return { name, base, child, port };
 }
 
-const loader = fork(new URL('./load.mjs', import.meta.url));
+let loader;
 
 /** One cell: load for `seconds`, then the server's peak RSS and CPU time over it. */
 async function cell(server, payload, connections, seconds) {
   await call(server.child, 'mem'); // resets the peak and the CPU clock
-  const r = await call(loader, { port: server.port, headers: headersFor(SCHEME[server.name] ?? 'thunderphone', payload), body: payload.toString('base64'), connections, seconds });
+  const r = await call(loader, { port: server.port, headers: headersFor(SCHEME[server.base] ?? 'thunderphone', payload), body: payload.toString('base64'), connections, seconds });
   const mem = await call(server.child, 'mem');
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${server.name}: ${r.errors} errors, ${r.non2xx} non-2xx answers at ${payload.byteLength} bytes`);
   return { ...r, peak: mem.peak, rssAfter: mem.rss, cpuUsPerRequest: (mem.cpuMs * 1000) / Math.max(1, r.requests) };
 }
 
-const servers = [];
-for (const name of SERVER_NAMES) servers.push(await startServer(name));
-log(`started ${servers.length} servers and the load generator (node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model})`);
+// `node bench/run.mjs --render <raw.json>` redraws RESULTS.md and the chart from a saved run.
+const renderFrom = process.argv.indexOf('--render');
+const raw = renderFrom > 0 ? JSON.parse(readFileSync(process.argv[renderFrom + 1], 'utf8')) : await measure();
+const { meta, main, latency, scaling, micro } = raw;
 
-// Main matrix: every server, every payload, ROUNDS alternations at CONNECTIONS.
-const main = {};
-for (const { key, label, body } of PAYLOADS) {
-  main[key] = { label, bytes: body.byteLength, rounds: [], baseline: {} };
-  for (const s of servers) {
-    main[key].baseline[s.name] = (await call(s.child, 'mem')).rss;
-    await cell(s, body, CONNECTIONS, WARMUP);
+async function measure() {
+  loader = fork(new URL('./load.mjs', import.meta.url));
+  const servers = [];
+  for (const name of SERVER_NAMES) servers.push(await startServer(name));
+  if (process.env.BENCH_BEFORE) {
+    for (const base of ['c-ours-express', 'd-ours-node']) servers.push(await startServer(`${base}@before`, base, { BENCH_DIST: process.env.BENCH_BEFORE }));
   }
-  for (let round = 0; round < ROUNDS; round++) {
-    const row = {};
-    // Rotate the starting server so no server always follows the same neighbour.
-    for (let i = 0; i < servers.length; i++) {
-      const s = servers[(i + round) % servers.length];
-      row[s.name] = await cell(s, body, CONNECTIONS, SECONDS);
+  log(`started ${servers.length} servers and the load generator (node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model})`);
+
+  // Main matrix: every server, every payload, ROUNDS alternations at CONNECTIONS.
+  const main = {};
+  for (const { key, label, body } of PAYLOADS) {
+    main[key] = { label, bytes: body.byteLength, rounds: [], baseline: {} };
+    for (const s of servers) {
+      main[key].baseline[s.name] = (await call(s.child, 'mem')).rss;
+      await cell(s, body, CONNECTIONS, WARMUP);
     }
-    main[key].rounds.push(row);
+    for (let round = 0; round < ROUNDS; round++) {
+      const row = {};
+      // Rotate the starting server so no server always follows the same neighbour.
+      for (let i = 0; i < servers.length; i++) {
+        const s = servers[(i + round) % servers.length];
+        row[s.name] = await cell(s, body, CONNECTIONS, SECONDS);
+      }
+      main[key].rounds.push(row);
+    }
+    log(`${label}: ${ROUNDS} rounds done`);
   }
-  log(`${label}: ${ROUNDS} rounds done`);
-}
 
-// The blocking reply's own cost: (c) against the same handler in (e), one request at a time.
-const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
-const latency = { rounds: [] };
-{
-  const body = PAYLOADS[0].body;
-  for (const n of ['c-ours-express', 'e-handwritten']) await cell(byName[n], body, 1, WARMUP);
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 ? ['e-handwritten', 'c-ours-express'] : ['c-ours-express', 'e-handwritten'];
-    const row = {};
-    for (const n of order) row[n] = await cell(byName[n], body, 1, SECONDS);
-    latency.rounds.push(row);
+  // The blocking reply's own cost: (c) against the same handler in (e), one request at a time.
+  const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
+  const latency = { rounds: [] };
+  {
+    const body = PAYLOADS[0].body;
+    for (const n of ['c-ours-express', 'e-handwritten']) await cell(byName[n], body, 1, WARMUP);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 ? ['e-handwritten', 'c-ours-express'] : ['c-ours-express', 'e-handwritten'];
+      const row = {};
+      for (const n of order) row[n] = await cell(byName[n], body, 1, SECONDS);
+      latency.rounds.push(row);
+    }
+    log('blocking-reply latency at concurrency 1 done');
   }
-  log('blocking-reply latency at concurrency 1 done');
+
+  // Scaling: our Node adapter over concurrency × body size; the hand-written receiver over size.
+  const scaling = { ours: {}, handwritten: {} };
+  for (const size of SCALE_SIZES) {
+    const body = size === KiB ? PAYLOADS[0].body : callComplete(size);
+    const seconds = size >= 4 * MiB ? SECONDS * 3 : SECONDS; // a 4 MiB request alone can take over a second on a busy machine
+    for (const c of SCALE_CONCURRENCY) scaling.ours[`${size}:${c}`] = await cell(byName['d-ours-node'], body, c, seconds);
+    scaling.handwritten[`${size}:16`] = await cell(byName['e-handwritten'], body, 16, seconds);
+  }
+  log('scaling run done');
+
+  for (const s of servers) s.child.send('exit');
+  loader.disconnect();
+
+  const micro = JSON.parse(execFileSync(process.execPath, [new URL('./micro.mjs', import.meta.url).pathname, '--json'], { encoding: 'utf8' }));
+  log('micro-benchmark done');
+
+  const meta = {
+    node: process.version,
+    cpu: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+    command: `${['BENCH_SECONDS', 'BENCH_ROUNDS', 'BENCH_BEFORE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench`,
+    date: new Date().toISOString(),
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    loadBefore,
+    loadAfter: os.loadavg(),
+    elapsedS: (Date.now() - started) / 1000,
+  };
+  const rawFile = join(os.tmpdir(), 'thunderphone-bench-raw.json');
+  const result = { meta, main, latency, scaling, micro };
+  writeFileSync(rawFile, JSON.stringify(result));
+  log(`raw cells saved to ${rawFile}`);
+  return result;
 }
 
-// Scaling: our Node adapter over concurrency × body size; the hand-written receiver over size.
-const scaling = { ours: {}, handwritten: {} };
-for (const size of SCALE_SIZES) {
-  const body = size === KiB ? PAYLOADS[0].body : callComplete(size);
-  const seconds = size >= 4 * MiB ? SECONDS * 1.5 : SECONDS;
-  for (const c of SCALE_CONCURRENCY) scaling.ours[`${size}:${c}`] = await cell(byName['d-ours-node'], body, c, seconds);
-  scaling.handwritten[`${size}:16`] = await cell(byName['e-handwritten'], body, 16, seconds);
-}
-log('scaling run done');
-
-for (const s of servers) s.child.send('exit');
-loader.disconnect();
-
-const micro = JSON.parse(execFileSync(process.execPath, [new URL('./micro.mjs', import.meta.url).pathname, '--json'], { encoding: 'utf8' }));
-log('micro-benchmark done');
-
-const meta = {
-  node: process.version,
-  cpu: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
-  command: `npm run bench${process.env.BENCH_SECONDS ? ` (BENCH_SECONDS=${process.env.BENCH_SECONDS})` : ''}`,
-  date: new Date().toISOString(),
-  seconds: SECONDS,
-  rounds: ROUNDS,
-  connections: CONNECTIONS,
-  loadBefore,
-  loadAfter: os.loadavg(),
-  elapsedS: (Date.now() - started) / 1000,
-};
 const chart = drawChart(main);
 writeFileSync(new URL('./chart.svg', import.meta.url), chart);
 const markdown = writeResults({ meta, main, latency, scaling, micro, sizes: SCALE_SIZES, concurrency: SCALE_CONCURRENCY });

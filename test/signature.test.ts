@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkSignature, sign, verify } from '../src/core/signature.js';
+import { getHeader } from '../src/core/signature-header.js';
 import { normalizeSecrets, secretProblems, warnAboutSecrets } from '../src/core/secrets.js';
 
 const SECRET = 'whsec_test_secret';
@@ -360,5 +361,19 @@ describe('signature header policy', () => {
     for (const header of [42, {}, [1, 2], [null], true]) {
       expect(verify(body, header as unknown as string, SECRET)).toBe(false);
     }
+  });
+});
+
+describe('getHeader', () => {
+  it('finds a header whatever the case of its name, lower-case records first', () => {
+    expect(getHeader({ 'x-thunderphone-signature': 'a' }, 'X-ThunderPhone-Signature')).toBe('a');
+    expect(getHeader({ 'X-ThunderPhone-Signature': 'b' }, 'x-thunderphone-signature')).toBe('b');
+    expect(getHeader({ 'content-length': 12 }, 'Content-Length')).toBe('12');
+    expect(getHeader({ 'x-list': ['1', '2'] }, 'x-list')).toEqual(['1', '2']);
+    expect(getHeader({ 'x-empty': null, 'X-Other': 'c' }, 'x-empty')).toBeUndefined();
+    expect(getHeader({ 'X-Other': 'c' }, 'x-missing')).toBeUndefined();
+    expect(getHeader(undefined, 'x')).toBeUndefined();
+    // A name on the prototype is not a header.
+    expect(getHeader({}, 'constructor')).toBeUndefined();
   });
 });

@@ -63,6 +63,9 @@ export function getHeader(
 ): string | readonly string[] | undefined {
   if (!headers) return undefined;
   const wanted = name.toLowerCase();
+  // Node and the Fetch API hand over lower-case names: try the direct look-up first.
+  const direct = Object.hasOwn(headers, wanted) ? headers[wanted] : undefined;
+  if (direct !== undefined && direct !== null) return typeof direct === 'number' ? String(direct) : direct;
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() !== wanted) continue;
     const v = headers[key];
