@@ -30,6 +30,7 @@ process.on('message', async (job) => {
   times.sort((x, y) => x - y);
   process.send({
     rps: times.length / seconds,
+    seconds,
     requests: times.length,
     p50: percentile(times, 0.5),
     p99: percentile(times, 0.99),

@@ -24,7 +24,8 @@ export const PAIRS = [
 const labelOf = (n) => LABELS[n] ?? `${LABELS[n.replace(/@before$/, '')]}, before this branch's changes`;
 
 export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
@@ -162,7 +163,7 @@ export function writeResults({ meta, main, latency, scaling, micro, sizes, concu
   for (const size of sizes) {
     const cells = concurrency.map((c) => scaling.ours[`${size}:${c}`]);
     out.push(
-      `| ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`} | ${cells.map((x) => fmt(x.rps, 0)).join(' | ')} | ${cells.map((x) => fmt(x.p99, 1)).join(' | ')} | ` +
+      `| ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`} | ${cells.map((x) => (x.requests > 0 ? fmt(x.rps, 0) : `0 (none in ${fmt(x.seconds ?? NaN, 1)} s)`)).join(' | ')} | ${cells.map((x) => fmt(x.p99, 1)).join(' | ')} | ` +
         `${cells.map((x) => mib(x.peak)).join(' | ')} | ${fmt(scaling.ours[`${size}:16`].cpuUsPerRequest, 0)} | ${fmt(scaling.handwritten[`${size}:16`].cpuUsPerRequest, 0)} |`,
     );
   }
@@ -175,7 +176,8 @@ export function writeResults({ meta, main, latency, scaling, micro, sizes, concu
 function linearity(scaling, sizes) {
   const cost = (s) => scaling.ours[`${s}:16`].cpuUsPerRequest;
   const small = sizes[0];
-  const marginal = sizes.filter((s) => s >= 64 * 1024).map((s) => ({ s, perMiB: ((cost(s) - cost(small)) / (s - small)) * MiB }));
+  const marginal = sizes.filter((s) => s >= 64 * 1024 && Number.isFinite(cost(s))).map((s) => ({ s, perMiB: ((cost(s) - cost(small)) / (s - small)) * MiB }));
+  if (marginal.length < 2 || !Number.isFinite(cost(small))) return 'Too few cells answered to judge how the cost grows with body size on this run.';
   const lo = Math.min(...marginal.map((m) => m.perMiB));
   const hi = Math.max(...marginal.map((m) => m.perMiB));
   const linear = hi / lo <= 1.3 / 0.7;

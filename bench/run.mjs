@@ -60,7 +60,8 @@ async function cell(server, payload, connections, seconds) {
   const r = await call(loader, { port: server.port, headers: headersFor(SCHEME[server.base] ?? 'thunderphone', payload), body: payload.toString('base64'), connections, seconds });
   const mem = await call(server.child, 'mem');
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${server.name}: ${r.errors} errors, ${r.non2xx} non-2xx answers at ${payload.byteLength} bytes`);
-  return { ...r, peak: mem.peak, rssAfter: mem.rss, cpuUsPerRequest: (mem.cpuMs * 1000) / Math.max(1, r.requests) };
+  // Too few answers in a cell (a 4 MiB body on a busy machine) give no per-request figure.
+  return { ...r, peak: mem.peak, rssAfter: mem.rss, cpuUsPerRequest: r.requests >= 3 ? (mem.cpuMs * 1000) / r.requests : NaN };
 }
 
 // `node bench/run.mjs --render <raw.json>` redraws RESULTS.md and the chart from a saved run.

@@ -4,6 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import express from 'express';
 import { SECRET, STD_SECRET } from './payloads.mjs';
 
@@ -115,8 +116,9 @@ const servers = {
 
 export const SERVER_NAMES = Object.keys(servers);
 
-const name = process.argv[2];
-if (name) {
+// Run as a script (not imported by run.mjs for SERVER_NAMES): start the named server.
+const name = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href ? process.argv[2] : undefined;
+if (name !== undefined) {
   if (!servers[name]) throw new Error(`unknown server ${name}; one of ${SERVER_NAMES.join(', ')}`);
   const server = await servers[name]();
   server.keepAliveTimeout = 60_000;
