@@ -54,11 +54,21 @@ async function startServer(name, base = name, env = {}) {
 
 let loader;
 
+// Requests left in flight when a cell stops are still being worked on (up to 256 bodies of
+// 1 MiB): wait, up to 5 s, until the server is mostly idle, so they take no CPU from the next cell.
+async function settle(server) {
+  for (let waited = 0; waited < 5000; waited += 50) {
+    const { busyMs } = await call(server.child, { busyOver: 50 });
+    if (busyMs < 10) return;
+  }
+}
+
 /** One cell: load for `seconds`, then the server's peak RSS and CPU time over it. */
 async function cell(server, payload, connections, seconds) {
   await call(server.child, 'mem'); // resets the peak and the CPU clock
   const r = await call(loader, { port: server.port, headers: headersFor(SCHEME[server.base] ?? 'thunderphone', payload), body: payload.toString('base64'), connections, seconds });
   const mem = await call(server.child, 'mem');
+  await settle(server);
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${server.name}: ${r.errors} errors, ${r.non2xx} non-2xx answers at ${payload.byteLength} bytes`);
   // Too few answers in a cell (a 4 MiB body on a busy machine) give no per-request figure.
   return { ...r, peak: mem.peak, rssAfter: mem.rss, cpuUsPerRequest: r.requests >= 3 ? (mem.cpuMs * 1000) / r.requests : NaN };

@@ -139,6 +139,14 @@ if (name !== undefined) {
       cpu = process.cpuUsage();
     }
     if (m === 'exit') server.close(() => process.exit(0));
+    // How busy the server is over a short window: still working through a previous cell?
+    if (typeof m === 'object' && m !== null && 'busyOver' in m) {
+      const from = process.cpuUsage();
+      setTimeout(() => {
+        const used = process.cpuUsage(from);
+        process.send?.({ busyMs: (used.user + used.system) / 1000 });
+      }, m.busyOver);
+    }
   });
   process.on('disconnect', () => process.exit(0));
 }
