@@ -1,7 +1,12 @@
 // The whole benchmark, `npm run bench`: every server in its own process, the load generator in
 // another, cells alternated A B C … A B C … so drift on a shared machine hits all alike, ratios
 // taken per round and then the median. Writes bench/RESULTS.md and bench/chart.svg.
-// BENCH_SECONDS (default 1) sets the length of one measured cell; the run takes about 4 minutes.
+// BENCH_SECONDS (default 0.6) sets the length of one measured cell. Budget: 3 payloads × 9
+// servers × (5 rounds + a half-length warm-up) ≈ 90 s, the latency cells ≈ 7 s, the scaling run
+// 30 cells (4 MiB ones twice as long) ≈ 20 s, the micro-benchmark ≈ 6 s, plus set-up and the wait
+// for each server to drain (a fraction of a second a cell, more for big bodies at high
+// concurrency): about 3 minutes, and under 5 with the build (tsup with declarations) even on a
+// busy machine.
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +16,7 @@ import { callComplete, callIncoming, headersFor } from './payloads.mjs';
 import { SERVER_NAMES } from './server.mjs';
 import { writeResults } from './results.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 0.6);
 const WARMUP = SECONDS / 2;
 const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
 const CONNECTIONS = 16;
@@ -127,7 +132,7 @@ async function measure() {
   const scaling = { ours: {}, handwritten: {} };
   for (const size of SCALE_SIZES) {
     const body = size === KiB ? PAYLOADS[0].body : callComplete(size);
-    const seconds = size >= 4 * MiB ? SECONDS * 3 : SECONDS; // a 4 MiB request alone can take over a second on a busy machine
+    const seconds = size >= 4 * MiB ? SECONDS * 2 : SECONDS; // a 4 MiB request alone can take over a second on a busy machine
     for (const c of SCALE_CONCURRENCY) scaling.ours[`${size}:${c}`] = await cell(byName['d-ours-node'], body, c, seconds);
     scaling.handwritten[`${size}:16`] = await cell(byName['e-handwritten'], body, 16, seconds);
   }
