@@ -133,6 +133,59 @@ describe('parseJsonLossless', () => {
   });
 });
 
+describe('parseJsonLossless: the fast path and the exact path agree', () => {
+  // Values mixing safe numbers, large floats (which send the parse down the exact path without
+  // holding an unsafe integer) and unsafe integers (bigints here, written as bare digits).
+  const leaf = fc.oneof(
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d) || Number.isSafeInteger(d)),
+    fc.constantFrom(1e300, -1.5e20, 9007199254740992.5, 1e16),
+    fc.bigInt({ min: BigInt(Number.MAX_SAFE_INTEGER) + 1n, max: 2n ** 80n }),
+    fc.bigInt({ min: -(2n ** 80n), max: BigInt(Number.MIN_SAFE_INTEGER) - 1n }),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.constant(null),
+    fc.boolean(),
+  );
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 5 }), fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 5 })),
+  }));
+
+  // Written and expected independently of the library: bigints as bare digits in the text and
+  // as their digits in the expected value; everything else as JSON.stringify and JSON.parse see it.
+  const write = (v: unknown): string =>
+    typeof v === 'bigint'
+      ? v.toString()
+      : Array.isArray(v)
+        ? `[${v.map(write).join(',')}]`
+        : v !== null && typeof v === 'object'
+          ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${write(x)}`).join(',')}}`
+          : (JSON.stringify(v) as string);
+  const expected = (v: unknown): unknown =>
+    typeof v === 'bigint'
+      ? v.toString()
+      : Array.isArray(v)
+        ? v.map(expected)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expected(x)]))
+          : literal(JSON.stringify(v));
+  // A number JSON.stringify writes as a bare integer beyond 2^53 - 1 (1e16, say) is such a literal too.
+  const literal = (text: string | undefined): unknown =>
+    text !== undefined && /^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text)) ? text : JSON.parse(text as string);
+
+  it('gives the exact digits of every unsafe integer and JSON.parse values for the rest', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(parseJsonLossless(write(v))).toEqual(expected(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps large floats as JSON.parse reads them', () => {
+    expect(parseJsonLossless('[1e300,-1.5e20,9007199254740993.5,1E16,12345678901234567890]')).toEqual([1e300, -1.5e20, 9007199254740993.5, 1e16, '12345678901234567890']);
+  });
+});
+
 describe('serializeSorted', () => {
   it('matches Python json.dumps(sort_keys=True, separators=(",", ":")) for a small object', () => {
     // json.dumps({"b":1,"a":"é"}, sort_keys=True, separators=(',',':'))

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkSignature, sign, verify } from '../src/core/signature.js';
+import { getHeader } from '../src/core/signature-header.js';
 import { normalizeSecrets, secretProblems, warnAboutSecrets } from '../src/core/secrets.js';
 
 const SECRET = 'whsec_test_secret';
@@ -249,6 +250,29 @@ describe('secrets', () => {
   });
 });
 
+describe('verify() with the secret it checked on the previous call', () => {
+  it('gives the same answers when calls switch between secrets, strings and lists', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ secret: fc.constantFrom('whsec_a_1', 'whsec_b_2', 'whsec_c_3'), asList: fc.boolean(), signer: fc.constantFrom('whsec_a_1', 'whsec_b_2') }), { minLength: 1, maxLength: 12 }),
+        bodyArb,
+        (calls, body) => {
+          for (const { secret, asList, signer } of calls) {
+            const sig = hmacHex(typeof body === 'string' ? new TextEncoder().encode(body) : body, signer);
+            expect(verify(body, sig, asList ? [secret] : secret)).toBe(secret === signer);
+          }
+        },
+      ),
+    );
+  });
+
+  it('still refuses an empty secret after a good one was used', () => {
+    const sig = hmacHex('{}', SECRET);
+    expect(verify('{}', sig, SECRET)).toBe(true);
+    expect(() => verify('{}', sig, '')).toThrow(/empty string/);
+  });
+});
+
 describe('signature header policy', () => {
   const body = '{"data":{"call_id":7},"type":"call.graded"}';
   const valid = hmacHex(body, SECRET);
@@ -337,5 +361,19 @@ describe('signature header policy', () => {
     for (const header of [42, {}, [1, 2], [null], true]) {
       expect(verify(body, header as unknown as string, SECRET)).toBe(false);
     }
+  });
+});
+
+describe('getHeader', () => {
+  it('finds a header whatever the case of its name, lower-case records first', () => {
+    expect(getHeader({ 'x-thunderphone-signature': 'a' }, 'X-ThunderPhone-Signature')).toBe('a');
+    expect(getHeader({ 'X-ThunderPhone-Signature': 'b' }, 'x-thunderphone-signature')).toBe('b');
+    expect(getHeader({ 'content-length': 12 }, 'Content-Length')).toBe('12');
+    expect(getHeader({ 'x-list': ['1', '2'] }, 'x-list')).toEqual(['1', '2']);
+    expect(getHeader({ 'x-empty': null, 'X-Other': 'c' }, 'x-empty')).toBeUndefined();
+    expect(getHeader({ 'X-Other': 'c' }, 'x-missing')).toBeUndefined();
+    expect(getHeader(undefined, 'x')).toBeUndefined();
+    // A name on the prototype is not a header.
+    expect(getHeader({}, 'constructor')).toBeUndefined();
   });
 });

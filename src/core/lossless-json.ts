@@ -17,19 +17,36 @@ export function parseJsonLossless(text: string, options: { bigint?: boolean } = 
   );
 }
 
-// An integer literal beyond 2^53 - 1 always parses to a number that is not a safe integer
-// (rounding cannot bring it below 2^53), so this finds every one. Iterative, for deep nesting.
+// An integer literal beyond 2^53 - 1 always parses to a number of magnitude 2^53 or more
+// (rounding cannot bring it below), so this finds every one. It also flags large floats such
+// as 1e300; those only cost the slow path, which leaves them as JSON.parse reads them.
+// Iterative, for deep nesting; only containers go on the stack.
 function holdsUnsafeInteger(value: unknown): boolean {
-  const stack: unknown[] = [value];
+  if (typeof value !== 'object' || value === null) return isLarge(value);
+  const stack: object[] = [value];
   while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'number') {
-      if (Number.isInteger(v) && !Number.isSafeInteger(v)) return true;
-    } else if (v !== null && typeof v === 'object') {
-      for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push(child);
+    const v = stack.pop() as Record<string, unknown> | unknown[];
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const child = v[i];
+        if (typeof child === 'object') {
+          if (child !== null) stack.push(child);
+        } else if (isLarge(child)) return true;
+      }
+    } else {
+      for (const key in v) {
+        const child = v[key];
+        if (typeof child === 'object') {
+          if (child !== null) stack.push(child);
+        } else if (isLarge(child)) return true;
+      }
     }
   }
   return false;
+}
+
+function isLarge(value: unknown): boolean {
+  return typeof value === 'number' && (value > Number.MAX_SAFE_INTEGER || value < -Number.MAX_SAFE_INTEGER);
 }
 
 const SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);

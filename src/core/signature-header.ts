@@ -18,6 +18,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
  *   which one counts.
  */
 export function parseSignatureHeader(value: HeaderValue): ParsedSignature {
+  // What ThunderPhone sends, checked without splitting: one bare, well-formed digest.
+  if (typeof value === 'string' && value.length === 64 && HEX64.test(value)) return { ok: true, hex: value };
   const parts = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : [])
     .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
     .map((v) => v.replace(/^[ \t]+|[ \t]+$/g, ''));
@@ -61,6 +63,9 @@ export function getHeader(
 ): string | readonly string[] | undefined {
   if (!headers) return undefined;
   const wanted = name.toLowerCase();
+  // Node and the Fetch API hand over lower-case names: try the direct look-up first.
+  const direct = Object.hasOwn(headers, wanted) ? headers[wanted] : undefined;
+  if (direct !== undefined && direct !== null) return typeof direct === 'number' ? String(direct) : direct;
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() !== wanted) continue;
     const v = headers[key];

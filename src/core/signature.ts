@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { takeDigests } from './body-digest.js';
 import { toBytes, type BodyInput } from './bytes.js';
 import { createConsoleLogger } from './logger.js';
 import { normalizeSecrets, warnAboutSecrets, type SecretInput } from './secrets.js';
@@ -16,11 +17,26 @@ export type VerifyOutcome =
 
 const fallbackLogger = createConsoleLogger();
 
-/** Like `verify`, but says why a signature failed. Never throws on a bad header. */
-export function checkSignature(body: BodyInput, signature: HeaderValue, secrets: SecretInput): VerifyOutcome {
+// The secret of the previous call, already checked and warned about: a caller passes the same
+// one every time, and checking it again would cost more than a 1 KiB HMAC. It is the caller's
+// own string, kept by reference, never logged.
+let checkedSecret: string | undefined;
+let checkedKeys: readonly string[] = [];
+
+function keysFor(secrets: SecretInput): readonly string[] {
+  if (typeof secrets === 'string' && secrets === checkedSecret) return checkedKeys;
   const keys = normalizeSecrets(secrets);
   warnAboutSecrets(keys, fallbackLogger);
-  return matchSignature(toBytes(body), signature, keys);
+  if (typeof secrets === 'string') {
+    checkedSecret = secrets;
+    checkedKeys = keys;
+  }
+  return keys;
+}
+
+/** Like `verify`, but says why a signature failed. Never throws on a bad header. */
+export function checkSignature(body: BodyInput, signature: HeaderValue, secrets: SecretInput): VerifyOutcome {
+  return matchSignature(toBytes(body), signature, keysFor(secrets));
 }
 
 /**
@@ -31,11 +47,13 @@ export function matchSignature(bytes: Uint8Array, signature: HeaderValue, keys: 
   const parsed = parseSignatureHeader(signature);
   if (!parsed.ok) return parsed;
   const received = Buffer.from(parsed.hex, 'hex');
+  // Digests a Node adapter computed while these very bytes arrived, else hash them now.
+  const macs = takeDigests(bytes, keys);
   let matched = -1;
-  keys.forEach((key, i) => {
-    const expected = createHmac('sha256', key).update(bytes).digest();
+  for (let i = 0; i < keys.length; i++) {
+    const expected = macs?.[i] ?? createHmac('sha256', keys[i] as string).update(bytes).digest();
     if (timingSafeEqual(expected, received) && matched < 0) matched = i;
-  });
+  }
   if (matched >= 0) return { ok: true, secretIndex: matched };
   return { ok: false, code: 'invalid_signature', reason: mismatchReason(keys.length) };
 }

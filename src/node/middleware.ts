@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { bodyHasherOf } from '../core/body-digest.js';
 import { createReceiver } from '../core/create-receiver.js';
 import { WebhookError, isWebhookError } from '../core/errors.js';
 import { isRequestHandlerCore, type Receiver, type RequestHandlerCore, type ReceiverOptions } from '../core/receiver.js';
@@ -43,7 +44,7 @@ export function thunderphoneMiddleware(options: MiddlewareOptions | RequestHandl
     const rejected = receiver.precheck({ method: req.method ?? 'GET', headers: req.headers });
     if (rejected) return send(res, rejected, hasUnreadBody(req));
     try {
-      const body = await readRawBody(req, receiver.limit, receiver.bodyTimeoutMs);
+      const body = await readRawBody(req, receiver.limit, receiver.bodyTimeoutMs, bodyHasherOf(receiver));
       send(res, await receiver.handle({ method: req.method ?? 'GET', headers: req.headers, body, receivedAt }));
     } catch (error) {
       if (isClientAbort(error)) {

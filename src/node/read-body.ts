@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
+import type { BodyHasher } from '../core/body-digest.js';
 import { withDeadline } from '../core/deadline.js';
 import { WebhookError } from '../core/errors.js';
 
@@ -24,7 +25,7 @@ const FIX =
  * req.rawBody), else the stream read under `limit`. A body that was parsed into something
  * else, or a stream already drained, is a mounting mistake and fails at once, never by timeout.
  */
-export async function readRawBody(req: NodeRequest, limit: number, timeoutMs: number): Promise<Uint8Array> {
+export async function readRawBody(req: NodeRequest, limit: number, timeoutMs: number, makeHasher?: () => BodyHasher): Promise<Uint8Array> {
   if (req.body instanceof Uint8Array) return req.body;
   if (req.rawBody instanceof Uint8Array) return req.rawBody;
   if (typeof req.rawBody === 'string') return new TextEncoder().encode(req.rawBody);
@@ -39,17 +40,35 @@ export async function readRawBody(req: NodeRequest, limit: number, timeoutMs: nu
   }
 
   const declared = req.headers['content-length'];
-  const outcome = await withDeadline(timeoutMs, () =>
-    getRawBody(req, {
-      limit,
-      length: declared !== undefined && req.headers['transfer-encoding'] === undefined ? declared : null,
-    }),
-  );
+  const options = { limit, length: declared !== undefined && req.headers['transfer-encoding'] === undefined ? declared : null };
+  const read = () => (makeHasher ? readHashing(req, options, makeHasher()) : getRawBody(req, options));
+  // The whole body is buffered already (usual for small ones): nothing to wait for, so no timer.
+  if (req.complete) {
+    try {
+      return await read();
+    } catch (error) {
+      throw mapReadError(error, limit);
+    }
+  }
+  const outcome = await withDeadline(timeoutMs, read);
   if (outcome.kind === 'value') return outcome.value;
   if (outcome.kind === 'error') throw mapReadError(outcome.error, limit);
   // The reply closes the connection, which ends the read; its rejection is expected then.
   outcome.late.catch(() => {});
   throw new WebhookError('body_timeout', `the body did not arrive within ${timeoutMs} ms`);
+}
+
+// raw-body buffers and enforces the limit; the hasher sees the same chunks as they arrive, from
+// a listener added first (the stream starts flowing on the next tick, so raw-body misses none).
+async function readHashing(req: NodeRequest, options: getRawBody.Options, hasher: BodyHasher): Promise<Buffer> {
+  req.on('data', hasher.update);
+  try {
+    const body = await getRawBody(req, options);
+    hasher.finish(body);
+    return body;
+  } finally {
+    req.removeListener('data', hasher.update);
+  }
 }
 
 // body-parser 1.x sets req.body = {} even when it skips a request; that is not a parsed body.

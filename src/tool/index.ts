@@ -1,3 +1,4 @@
+import { withBodyHasher } from '../core/body-digest.js';
 import { matchSignature } from '../core/signature.js';
 import { buildToolReceiver, type ToolCallHandler, type ToolReceiver, type ToolReceiverOptions } from '../core/tool-receiver.js';
 
@@ -17,5 +18,5 @@ export {
  * any receiver: `app.post('/tools/book', thunderphoneMiddleware(toolHandler({ secret }, handler)))`.
  */
 export function toolHandler<Args = Record<string, unknown>>(options: ToolReceiverOptions, handler: ToolCallHandler<Args>): ToolReceiver {
-  return buildToolReceiver(options, handler, matchSignature);
+  return withBodyHasher(buildToolReceiver(options, handler, matchSignature), options.secrets ?? options.secret);
 }
