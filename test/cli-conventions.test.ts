@@ -78,6 +78,11 @@ describe('usage errors exit 2 with one line that names the bad flag', () => {
     [['listen', '--port', 'x'], '--port'],
     [['listen', '--tunnel', 'carrier-pigeon'], '--tunnel'],
     [['listen', '--forward-to', 'ftp://x'], '--forward-to'],
+    [['listen', '--log', 'json'], 'unknown flag --log'],
+    [['listen', 'sk_live_PUBPASS'], 'unexpected argument'],
+    [['trigger', 'call.complete', 'whsec_PUBPASS'], 'a value needs its flag'],
+    [['listen', '--public-url', 'http://u:PUBPASS@127.0.0.1:3011', '--port', '3011'], '--public-url'],
+    [['listen', '--public-url', 'tunnel.example.com', '--port', '3011'], '--public-url'],
   ];
   it.each(cases)('%j names %s', async (args, flag) => {
     const { code, stdout, stderr } = await cli(args, { THUNDERPHONE_API_KEY: 'sk_live_not_used' });
@@ -86,6 +91,7 @@ describe('usage errors exit 2 with one line that names the bad flag', () => {
     const lines = stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(flag);
+    expect(lines[0]).not.toContain('PUBPASS');
     expect(lines[0]).toMatch(/^(thunderphone-webhooks (serve|setup|listen)|trigger): /);
   });
 });

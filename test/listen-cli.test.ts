@@ -76,6 +76,24 @@ describe('thunderphone-webhooks listen (built CLI)', () => {
     }
   });
 
+  it('keeps running when its output pipes close (listen 2>&1 | head), so Ctrl-C still deletes the endpoint', async () => {
+    const l = run(['--tunnel-command', TUNNEL, '--skip-self-test']);
+    await waitFor(() => /ready: waiting/.test(l.stderr()) || l.child.exitCode !== null, 'ready');
+    expect(api.state.endpoints).toHaveLength(1);
+    // The reader goes away, as `head` does: every later write to stdout or stderr gets EPIPE.
+    l.child.stdout?.destroy();
+    l.child.stderr?.destroy();
+    const endpoint = api.state.endpoints[0]!;
+    const delivered = await api.deliver({ endpointId: endpoint.id }, INCOMING.replace('telephony.incoming', 'telephony.complete'), { timeoutMs: 2000 });
+    expect(delivered.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(l.child.exitCode).toBeNull();
+
+    l.child.kill('SIGINT');
+    expect(await l.exited).toBe(0);
+    expect(api.state.endpoints).toHaveLength(0);
+  });
+
   it('works without @ngrok/ngrok installed, and says how to get it when --tunnel ngrok is used', async () => {
     const l = run([], { NGROK_AUTHTOKEN: 'tok_test' });
     expect(await l.exited).toBe(1);

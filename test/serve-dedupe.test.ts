@@ -123,6 +123,12 @@ describe('serve --dedupe memory', () => {
     expect(s.io.err).not.toContain(':pw');
   });
 
+  it('keeps a bad secret (a usage error) plain text under --log json too', async () => {
+    const s = inProcess(['--secret', '   ', '--log', 'json']);
+    expect(await s.done).toBe(2);
+    expect(s.io.err).toMatch(/^thunderphone-webhooks serve: webhook secret #\d+ is only whitespace/);
+  });
+
   it('keeps a usage error plain text under --log json: it is for the person at the prompt', async () => {
     const s = inProcess(['--dedupe', 'sqlite://x', '--log', 'json']);
     expect(await s.done).toBe(2);

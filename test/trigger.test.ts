@@ -292,7 +292,7 @@ describe('trigger usage errors (exit 2, one line)', () => {
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms', '3000000000'], 'trigger: --timeout-ms must be a positive whole number of milliseconds up to 2147483647, got "3000000000"\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--timeout-ms=-1'], 'trigger: --timeout-ms must be a positive whole number of milliseconds up to 2147483647, got "-1"\n'],
     [['call.incoming', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET, '--data', 'missing.json'], 'trigger: cannot read --data missing.json: no such file\n'],
-    [['a', 'b', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET], 'trigger: expected one event type, got 2: "a b"\n'],
+    [['a', 'b', '--url', 'http://127.0.0.1:9/x', '--secret', SECRET], 'trigger: expected one event type, got 2 words after "trigger" (a value needs its flag, e.g. --secret whsec_...)\n'],
   ])('%j', async (argv, expected) => {
     const { code, stderr, stdout } = await run(argv);
     expect(code).toBe(2);

@@ -26,6 +26,12 @@ describe('findPublicUrl', () => {
     expect(findPublicUrl('|  https://sweet-fox.trycloudflare.com  |', 3000)).toBe('https://sweet-fox.trycloudflare.com');
     expect(findPublicUrl('your url is: https://abc.loca.lt.', 3000)).toBe('https://abc.loca.lt');
   });
+
+  it('skips links with a path or query (docs, dashboards of any tool): a tunnel URL is a bare origin', () => {
+    expect(findPublicUrl('Thank you for trying tunnel. See https://www.tunnel-tool.example/docs', 3000)).toBeUndefined();
+    expect(findPublicUrl('Dashboard: https://app.example.dev/?session=1 | Forwarding https://quiet-owl.example.dev/', 3000)).toBe('https://quiet-owl.example.dev');
+    expect(findPublicUrl('Forwarding https://quiet-owl.example.dev:8443 -> localhost:3000', 3000)).toBe('https://quiet-owl.example.dev:8443');
+  });
 });
 
 describe('command tunnel (a local node script acting as a tunnel CLI)', () => {

@@ -1,25 +1,21 @@
+import { KNOWN_EVENT_TYPES, type KnownEventType } from '../core/event-types.js';
 import { ThunderPhoneApiError } from './errors.js';
 
+/** The legacy-URL names; endpoints deliver the same events as `telephony.*` / `web.*`. */
+const LEGACY_ONLY = ['call.incoming', 'call.complete'] as const;
+
+export type EndpointEventType = Exclude<KnownEventType, (typeof LEGACY_ONLY)[number]>;
+
 /**
- * The values ThunderPhone accepts in a webhook endpoint's `events` (anything else is a 400).
- * An empty list subscribes to every event.
+ * The values ThunderPhone accepts in a webhook endpoint's `events` (anything else is a 400):
+ * every known type but the legacy-only names. An empty list subscribes to every event.
  */
-export const ENDPOINT_EVENT_TYPES = [
-  'telephony.incoming',
-  'telephony.complete',
-  'telephony.tool',
-  'web.incoming',
-  'web.complete',
-  'web.tool',
-  'call.graded',
-  'issue.reported',
-  'test-call.completed',
-] as const;
+export const ENDPOINT_EVENT_TYPES: readonly EndpointEventType[] = KNOWN_EVENT_TYPES.filter(
+  (type): type is EndpointEventType => !(LEGACY_ONLY as readonly string[]).includes(type),
+);
 
-export type EndpointEventType = (typeof ENDPOINT_EVENT_TYPES)[number];
-
-// The legacy single URL's names: endpoints deliver the same events under these names instead.
-const LEGACY_NAMES: Record<string, string> = {
+// What to suggest for each legacy name.
+const LEGACY_NAMES: Record<string, string> & Record<(typeof LEGACY_ONLY)[number], string> = {
   'call.incoming': 'telephony.incoming (or web.incoming for widget sessions)',
   'call.complete': 'telephony.complete (or web.complete for widget sessions)',
 };

@@ -93,3 +93,20 @@ export function describeParseError(error: unknown): string {
 export function usageMessage(command: string, message: string): string {
   return `thunderphone-webhooks ${command}: ${oneLine(message)} (see "thunderphone-webhooks ${command} --help")`;
 }
+
+/** A TCP port 0–65535 written as plain digits, else undefined. */
+export function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}
+
+/** An http: or https: URL, else undefined. */
+export function parseHttpUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}

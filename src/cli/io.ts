@@ -9,5 +9,17 @@ export interface CliIO {
 export type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 export function processIO(): CliIO {
+  keepRunningWhenOutputCloses(process.stdout);
+  keepRunningWhenOutputCloses(process.stderr);
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/**
+ * `listen 2>&1 | head` closes the pipe while the command still has work to finish (deleting its
+ * endpoint, answering deliveries). Node turns the next write into an 'error' event that would
+ * end the process; with a listener, later writes are dropped instead. Commands that want to say
+ * so (serve's event printer) add their own listener too.
+ */
+function keepRunningWhenOutputCloses(stream: NodeJS.WriteStream): void {
+  stream.on('error', () => {});
 }

@@ -3,7 +3,7 @@ import { validateEndpointEvents, type EndpointEventType } from '../api/event-nam
 import { ThunderPhoneApiError } from '../api/errors.js';
 import { MAX_TIMER_MS } from '../core/limits.js';
 import { hasUrlCredentials, hideUrlCredentials } from '../sender/url-credentials.js';
-import { attachNegativeValues } from './args.js';
+import { attachNegativeValues, describeParseError, parseHttpUrl, parsePort } from './args.js';
 import { quote, reasonOf } from './one-line.js';
 import { DEFAULT_PATH, HEALTH_PATH } from './serve-options.js';
 
@@ -104,7 +104,7 @@ export function parseListenArgs(argv: string[]): ParsedListenArgs {
   try {
     ({ values } = parseArgs({ args: attachNegativeValues(argv, FLAGS), strict: true, allowPositionals: false, options: FLAGS }));
   } catch (error) {
-    return fail(reasonOf(error));
+    return fail(describeParseError(error));
   }
   if (values.help) return { kind: 'help' };
 
@@ -148,7 +148,14 @@ export function parseListenArgs(argv: string[]): ParsedListenArgs {
   if (!path.startsWith('/') || /[?#\s]/.test(path)) return fail(`--path must start with "/" and hold no "?", "#" or spaces, got ${quote(path)}`);
   if (path === HEALTH_PATH) return fail(`--path ${HEALTH_PATH} is taken by the health check; choose another path`);
 
-  const tunnel = chooseTunnel(values.tunnel, values['tunnel-command'], values['public-url']);
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined) {
+    const parsed = parseHttpUrl(publicUrl);
+    if (!parsed) return fail(`--public-url must be an http:// or https:// URL, got ${quote(hideUrlCredentials(publicUrl))}`);
+    if (hasUrlCredentials(parsed)) return fail('--public-url must not hold a user name or password (user:password@): ThunderPhone signs every delivery instead');
+  }
+
+  const tunnel = chooseTunnel(values.tunnel, values['tunnel-command'], publicUrl);
   if (typeof tunnel === 'object') return fail(tunnel.problem);
   if (tunnel === 'none' && values.port === undefined) {
     return fail('--tunnel none needs --port: the port your running tunnel forwards to');
@@ -202,19 +209,4 @@ function chooseTunnel(kind: string | undefined, command: string | undefined, pub
 
 function fail(message: string): ParsedListenArgs {
   return { kind: 'error', message };
-}
-
-function parsePort(text: string): number | undefined {
-  if (!/^\d{1,5}$/.test(text)) return undefined;
-  const port = Number(text);
-  return port <= 65535 ? port : undefined;
-}
-
-function parseHttpUrl(text: string): URL | undefined {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseByteLimit } from '../core/limits.js';
 import { hasUrlCredentials, hideUrlCredentials } from '../sender/url-credentials.js';
-import { attachNegativeValues, describeParseError } from './args.js';
+import { attachNegativeValues, describeParseError, parseHttpUrl, parsePort } from './args.js';
 import { LOG_FLAG, parseLogFormat, type LogFormat } from './log-format.js';
 import { quote } from './one-line.js';
 import { SECRET_ENV, splitSecretList } from './secret-list.js';
@@ -193,21 +193,6 @@ function parseTimerFlag(text: string | undefined): number | undefined {
 
 function timerFlagProblem(flag: string, text: string): string {
   return `${flag} must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${quote(text)}`;
-}
-
-function parsePort(text: string): number | undefined {
-  if (!/^\d{1,5}$/.test(text)) return undefined;
-  const port = Number(text);
-  return port <= 65535 ? port : undefined;
-}
-
-function parseHttpUrl(text: string): URL | undefined {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

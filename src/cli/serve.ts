@@ -83,7 +83,7 @@ export async function runServe(argv: string[], given: ServeIO): Promise<number> 
     });
   } catch (error) {
     await closeDedupe();
-    io.stderr.write(`${NAME}: ${withoutPrefix(error)}\n`);
+    plainStderr.write(`${NAME}: ${withoutPrefix(error)}\n`);
     return 2;
   }
   if (receiver.deadlineMs >= THUNDERPHONE_BLOCKING_WAIT_MS) {

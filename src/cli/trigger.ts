@@ -93,7 +93,10 @@ async function trigger(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(listTypes());
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`expected one event type, got ${positionals.length}: ${quote(positionals.join(' '))}`);
+  if (positionals.length > 1) throw new UsageError(
+      // The extra words are not quoted: a stray value is often a secret that lost its --secret.
+      `expected one event type, got ${positionals.length} words after "trigger" (a value needs its flag, e.g. --secret whsec_...)`,
+    );
   const requested = positionals[0];
   if (values.url === undefined) throw new UsageError('--url is required, e.g. --url http://127.0.0.1:3000/thunderphone-webhook');
   checkUrl(values.url);

@@ -15,9 +15,10 @@ const NOT_TUNNEL_HOSTS = new Set([
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0']);
 
 /**
- * The tunnel's public URL in one line of a tunnel CLI's output, if there is one: the first URL
- * that is neither a link to the tool's own site nor the local address being forwarded (which
- * such tools echo, e.g. "--url http://localhost:3000").
+ * The tunnel's public URL in one line of a tunnel CLI's output, if there is one: the first bare
+ * origin (no path, no query: tunnel URLs are, docs and dashboard links are not) that is neither a
+ * link to the tool's own site nor the local address being forwarded (which such tools echo, e.g.
+ * "--url http://localhost:3000"). For anything else, `--public-url` says it outright.
  */
 export function findPublicUrl(line: string, localPort: number): string | undefined {
   for (const match of line.matchAll(URL_PATTERN)) {
@@ -28,9 +29,10 @@ export function findPublicUrl(line: string, localPort: number): string | undefin
     } catch {
       continue;
     }
+    if (url.pathname.replace(/\/+$/, '') !== '' || url.search !== '' || url.hash !== '') continue;
     if (NOT_TUNNEL_HOSTS.has(url.hostname.toLowerCase())) continue;
     if (LOCAL_HOSTS.has(url.hostname.toLowerCase()) && url.port === String(localPort)) continue;
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    return url.origin;
   }
   return undefined;
 }
