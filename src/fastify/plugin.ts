@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { bodyHasherOf } from '../core/body-digest.js';
 import { WebhookError, isWebhookError } from '../core/errors.js';
 import type { RequestHandlerCore } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
@@ -24,7 +25,7 @@ export async function thunderphonePlugin(
   // Every content type is read by the same reader as the Express adapter, so the limit, the body
   // timeout and their refusals are the same on both.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', async (request: FastifyRequest) => readRawBody(request.raw, core.limit, core.bodyTimeoutMs));
+  app.addContentTypeParser('*', async (request: FastifyRequest) => readRawBody(request.raw, core.limit, core.bodyTimeoutMs, bodyHasherOf(core)));
 
   app.route({
     method: METHODS,
@@ -57,7 +58,7 @@ export async function thunderphonePlugin(
 
 async function respondFromStream(core: RequestHandlerCore, request: FastifyRequest, reply: FastifyReply, receivedAt: number) {
   try {
-    const body = await readRawBody(request.raw, core.limit, core.bodyTimeoutMs);
+    const body = await readRawBody(request.raw, core.limit, core.bodyTimeoutMs, bodyHasherOf(core));
     return sendRaw(reply, await core.handle({ method: request.method, headers: request.headers, body, receivedAt }));
   } catch (error) {
     return sendRaw(reply, refusal(core, error), !request.raw.readableEnded);

@@ -1,4 +1,5 @@
 import type { Next, ParameterizedContext } from 'koa';
+import { bodyHasherOf } from '../core/body-digest.js';
 import { WebhookError, isWebhookError } from '../core/errors.js';
 import type { Receiver, RequestHandlerCore } from '../core/receiver.js';
 import { errorResponse, type RawResponse } from '../core/response.js';
@@ -27,7 +28,7 @@ export function thunderphoneKoa(options: ThunderphoneKoaOptions | RequestHandler
     const rejected = core.precheck({ method: ctx.method, headers: ctx.headers });
     if (rejected) return respond(ctx, rejected, hasUnreadBody(ctx.req));
     try {
-      const body = await readKoaBody(ctx, core.limit, core.bodyTimeoutMs);
+      const body = await readKoaBody(ctx, core.limit, core.bodyTimeoutMs, bodyHasherOf(core));
       respond(ctx, await core.handle({ method: ctx.method, headers: ctx.headers, body, receivedAt }));
     } catch (error) {
       if (isClientAbort(error)) {

@@ -1,5 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import { WebhookError } from '../core/errors.js';
+import type { BodyHasher } from '../core/body-digest.js';
 import { ClientAbortedError, readRawBody } from '../node/read-body.js';
 
 const FIX =
@@ -14,7 +15,7 @@ const encoder = new TextEncoder();
  * string, which re-encodes to the exact bytes for UTF-8 JSON (the only thing ThunderPhone
  * sends); a body in another charset or with a BOM would fail verification, never pass wrongly.
  */
-export async function readKoaBody(ctx: ParameterizedContext, limit: number, timeoutMs: number): Promise<Uint8Array> {
+export async function readKoaBody(ctx: ParameterizedContext, limit: number, timeoutMs: number, makeHasher?: () => BodyHasher): Promise<Uint8Array> {
   const request = ctx.request as { rawBody?: unknown; body?: unknown };
   if (request.rawBody instanceof Uint8Array) return request.rawBody;
   if (typeof request.rawBody === 'string') return encoder.encode(request.rawBody);
@@ -27,7 +28,7 @@ export async function readKoaBody(ctx: ParameterizedContext, limit: number, time
     const what = drained ? 'the request stream was already read' : 'ctx.request.body is already parsed';
     throw new WebhookError('body_already_parsed', `${what} and no raw body was kept, so the signed bytes are gone: ${FIX}`);
   }
-  return readRawBody(ctx.req, limit, timeoutMs);
+  return readRawBody(ctx.req, limit, timeoutMs, makeHasher);
 }
 
 // koa-bodyparser sets ctx.request.body = {} for a content type it skips, without reading the stream.
