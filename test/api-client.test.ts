@@ -1,53 +1,31 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ensureWebhookUrl,
   getWebhook,
   setWebhookUrl,
   validateWebhookUrl,
   ThunderPhoneApiError,
-  type ApiOptions,
 } from '../src/api/index.js';
-import { startFakeApi, type FakeApi } from './support/fake-api.js';
+import { startFakeApi } from './support/fake-api.js';
+import { useFakeApi } from './support/fake-api-fixture.js';
 
-let api: FakeApi;
-beforeEach(async () => {
-  api = await startFakeApi();
-});
-afterEach(async () => {
-  await api.close();
-});
+const fake = useFakeApi();
+const { opts, failure } = fake;
 
-/** Options pointing at the fake, with tiny backoff so retries stay fast; env is empty on purpose. */
-function opts(extra: ApiOptions = {}): ApiOptions {
-  return { baseUrl: api.url, apiKey: api.apiKey, retryDelayMs: 1, env: {}, ...extra };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ThunderPhoneApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ThunderPhoneApiError);
-  const apiError = error as ThunderPhoneApiError;
-  expect(apiError.message).not.toMatch(/\n/);
-  expect(apiError.message).not.toContain(api.apiKey);
-  return apiError;
-}
-
-const puts = () => api.requests.filter((r) => r.method === 'PUT');
+const puts = () => fake.api.requests.filter((r) => r.method === 'PUT');
 const SECRET_SHAPE = /^whsec_[A-Za-z0-9_-]{32}$/;
 
 describe('getWebhook / setWebhookUrl against the documented contract', () => {
   it('returns null when the org has no webhook (404), sending the Bearer key', async () => {
     expect(await getWebhook(opts())).toBeNull();
-    expect(api.requests).toHaveLength(1);
-    expect(api.requests[0]).toMatchObject({ method: 'GET', path: '/v1/webhook' });
-    expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${api.apiKey}`);
+    expect(fake.api.requests).toHaveLength(1);
+    expect(fake.api.requests[0]).toMatchObject({ method: 'GET', path: '/v1/webhook' });
+    expect(fake.api.requests[0]?.headers.authorization).toBe(`Bearer ${fake.api.apiKey}`);
   });
 
   it('PUTs {"url"} as JSON and returns the stored row with a server-generated secret', async () => {
     const webhook = await setWebhookUrl('https://example.com/hook', opts());
-    expect(webhook).toEqual(api.state.webhook);
+    expect(webhook).toEqual(fake.api.state.webhook);
     expect(webhook.secret).toMatch(SECRET_SHAPE);
     const [put] = puts();
     expect(put?.headers['content-type']).toBe('application/json');
@@ -59,21 +37,21 @@ describe('getWebhook / setWebhookUrl against the documented contract', () => {
     const first = await setWebhookUrl('https://example.com/hook', opts());
     const second = await setWebhookUrl('https://example.com/hook', opts());
     expect(second.secret).not.toBe(first.secret);
-    expect(second.secret).toBe(api.state.webhook?.secret);
+    expect(second.secret).toBe(fake.api.state.webhook?.secret);
     expect(second.created_at).toBe(first.created_at);
   });
 
   it('reads the key and base URL from env when no options are given', async () => {
-    const env = { THUNDERPHONE_API_KEY: api.apiKey, THUNDERPHONE_API_URL: api.url };
+    const env = { THUNDERPHONE_API_KEY: fake.api.apiKey, THUNDERPHONE_API_URL: fake.api.url };
     const webhook = await setWebhookUrl('https://example.com/env', { env, retryDelayMs: 1 });
     expect(webhook.url).toBe('https://example.com/env');
-    expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${api.apiKey}`);
+    expect(fake.api.requests[0]?.headers.authorization).toBe(`Bearer ${fake.api.apiKey}`);
   });
 
   it('tolerates a base URL given with /v1 and a trailing slash, and a key with a trailing newline', async () => {
-    await getWebhook(opts({ baseUrl: `${api.url}/v1/`, apiKey: `${api.apiKey}\n` }));
-    expect(api.requests[0]?.path).toBe('/v1/webhook');
-    expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${api.apiKey}`);
+    await getWebhook(opts({ baseUrl: `${fake.api.url}/v1/`, apiKey: `${fake.api.apiKey}\n` }));
+    expect(fake.api.requests[0]?.path).toBe('/v1/webhook');
+    expect(fake.api.requests[0]?.headers.authorization).toBe(`Bearer ${fake.api.apiKey}`);
   });
 });
 
@@ -82,8 +60,8 @@ describe('ensureWebhookUrl', () => {
     const result = await ensureWebhookUrl('https://example.com/hook', opts());
     expect(result.changed).toBe('created');
     expect(result.secretChanged).toBe(true);
-    expect(result.webhook.secret).toBe(api.state.webhook?.secret);
-    expect(api.requests.map((r) => r.method)).toEqual(['GET', 'PUT']);
+    expect(result.webhook.secret).toBe(fake.api.state.webhook?.secret);
+    expect(fake.api.requests.map((r) => r.method)).toEqual(['GET', 'PUT']);
   });
 
   it('same URL: no PUT, the existing secret is returned', async () => {
@@ -108,7 +86,7 @@ describe('ensureWebhookUrl', () => {
     expect(result.previousUrl).toBe('https://old.example.com/hook');
     expect(result.webhook.url).toBe('https://new.example.com/hook');
     expect(result.webhook.secret).not.toBe(before.secret);
-    expect(result.webhook.secret).toBe(api.state.webhook?.secret);
+    expect(result.webhook.secret).toBe(fake.api.state.webhook?.secret);
     expect(puts()).toHaveLength(2);
   });
 
@@ -138,7 +116,7 @@ describe('URL validation happens before any request', () => {
     const ensure = await failure(ensureWebhookUrl(url, opts()));
     expect(set.code).toBe('invalid_url');
     expect(ensure.code).toBe('invalid_url');
-    expect(api.requests).toHaveLength(0);
+    expect(fake.api.requests).toHaveLength(0);
   });
 
   it.each([
@@ -153,7 +131,7 @@ describe('URL validation happens before any request', () => {
     expect(error.message).not.toContain('alice');
     expect(error.message).not.toContain('s3cr3tpw');
     expect(error.message).toMatch(url.includes('#') ? /must not have a #fragment/ : /must not hold a user name or password/);
-    expect(api.requests).toHaveLength(0);
+    expect(fake.api.requests).toHaveLength(0);
   });
 
   it('names the rule and only the origin for an http URL', () => {
@@ -172,10 +150,10 @@ describe('URL validation happens before any request', () => {
 
 describe('configuration errors, before any request', () => {
   it('missing API key', async () => {
-    const error = await failure(getWebhook({ baseUrl: api.url, env: {} }));
+    const error = await failure(getWebhook({ baseUrl: fake.api.url, env: {} }));
     expect(error.code).toBe('missing_api_key');
     expect(error.message).toContain('THUNDERPHONE_API_KEY');
-    expect(api.requests).toHaveLength(0);
+    expect(fake.api.requests).toHaveLength(0);
   });
 
   it('a key with inner whitespace, or a publishable key', async () => {
@@ -185,7 +163,7 @@ describe('configuration errors, before any request', () => {
     const publishable = await failure(getWebhook(opts({ apiKey: 'pk_live_1234567' })));
     expect(publishable.code).toBe('invalid_api_key');
     expect(publishable.message).not.toContain('pk_live_1234567');
-    expect(api.requests).toHaveLength(0);
+    expect(fake.api.requests).toHaveLength(0);
   });
 
   it('a plain-http base URL off localhost (the key would travel in clear)', async () => {
@@ -202,7 +180,7 @@ describe('configuration errors, before any request', () => {
 
 describe('HTTP errors map to one-line errors; 4xx are never retried', () => {
   it('401 without credentials: the fake demands a key', async () => {
-    const res = await fetch(`${api.url}/v1/webhook`);
+    const res = await fetch(`${fake.api.url}/v1/webhook`);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ detail: 'Authentication credentials were not provided.' });
   });
@@ -213,19 +191,19 @@ describe('HTTP errors map to one-line errors; 4xx are never retried', () => {
     expect(error.message).toContain('API key rejected (check THUNDERPHONE_API_KEY)');
     expect(error.message).toContain('Invalid API key.');
     expect(error.message).not.toContain('sk_live_wrong0000000000');
-    expect(api.requests).toHaveLength(1);
+    expect(fake.api.requests).toHaveLength(1);
   });
 
   it('400 shows the detail and is sent once', async () => {
-    api.failNext(1, { kind: 'status', status: 400, body: { detail: 'URL not allowed.', code: 'url_not_allowed' } });
+    fake.api.failNext(1, { kind: 'status', status: 400, body: { detail: 'URL not allowed.', code: 'url_not_allowed' } });
     const error = await failure(setWebhookUrl('https://example.com/hook', opts()));
     expect(error).toMatchObject({ code: 'bad_request', status: 400, method: 'PUT', path: '/v1/webhook' });
     expect(error.message).toBe('ThunderPhone rejected PUT /v1/webhook (400): URL not allowed.');
-    expect(api.requests).toHaveLength(1);
+    expect(fake.api.requests).toHaveLength(1);
   });
 
   it('400 with field errors', async () => {
-    api.failNext(1, { kind: 'status', status: 400, body: { url: ['Enter a valid URL.'] } });
+    fake.api.failNext(1, { kind: 'status', status: 400, body: { url: ['Enter a valid URL.'] } });
     const error = await failure(setWebhookUrl('https://example.com/hook', opts()));
     expect(error.message).toContain('url: Enter a valid URL.');
   });
@@ -237,22 +215,22 @@ describe('HTTP errors map to one-line errors; 4xx are never retried', () => {
     [429, 'rate_limited', 'try again'],
     [418, 'client_error', '418'],
   ])('%i -> %s, one request', async (status, code, phrase) => {
-    api.failNext(1, { kind: 'status', status, body: { detail: 'Nope.' } });
+    fake.api.failNext(1, { kind: 'status', status, body: { detail: 'Nope.' } });
     const error = await failure(setWebhookUrl('https://example.com/hook', opts()));
     expect(error).toMatchObject({ code, status });
     expect(error.message).toContain(phrase);
     expect(error.message).toContain('Nope.');
-    expect(api.requests).toHaveLength(1);
+    expect(fake.api.requests).toHaveLength(1);
   });
 
   it('the fake answers 404 for other paths and 405 for other methods', async () => {
-    const auth = { authorization: `Bearer ${api.apiKey}` };
-    expect((await fetch(`${api.url}/v1/webhooks`, { headers: auth })).status).toBe(404);
-    expect((await fetch(`${api.url}/v1/webhook`, { method: 'DELETE', headers: auth })).status).toBe(405);
+    const auth = { authorization: `Bearer ${fake.api.apiKey}` };
+    expect((await fetch(`${fake.api.url}/v1/webhooks`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${fake.api.url}/v1/webhook`, { method: 'DELETE', headers: auth })).status).toBe(405);
   });
 
   it('blanks the API key and any whsec_ secret if a server echoes them', async () => {
-    api.failNext(1, { kind: 'status', status: 400, body: { detail: `key ${api.apiKey} secret whsec_abcDEF123` } });
+    fake.api.failNext(1, { kind: 'status', status: 400, body: { detail: `key ${fake.api.apiKey} secret whsec_abcDEF123` } });
     const error = await failure(getWebhook(opts()));
     expect(error.message).toContain('key [redacted] secret whsec_[redacted]');
     expect(error.message).not.toContain('whsec_abc');
@@ -262,54 +240,54 @@ describe('HTTP errors map to one-line errors; 4xx are never retried', () => {
 describe('retries: 5xx, network errors and timeouts', () => {
   it('503 twice then 200 succeeds after 3 requests', async () => {
     const stored = await setWebhookUrl('https://example.com/hook', opts());
-    api.requests.length = 0;
-    api.failNext(2, { kind: 'status', status: 503 });
+    fake.api.requests.length = 0;
+    fake.api.failNext(2, { kind: 'status', status: 503 });
     expect(await getWebhook(opts())).toEqual(stored);
-    expect(api.requests).toHaveLength(3);
-    expect(api.requests.map((r) => r.injected)).toEqual(['status', 'status', undefined]);
+    expect(fake.api.requests).toHaveLength(3);
+    expect(fake.api.requests.map((r) => r.injected)).toEqual(['status', 'status', undefined]);
   });
 
   it('gives up after 1 + retries attempts (default 3 retries)', async () => {
-    api.failNext(10, { kind: 'status', status: 502, body: { detail: 'Bad gateway.' } });
+    fake.api.failNext(10, { kind: 'status', status: 502, body: { detail: 'Bad gateway.' } });
     const error = await failure(getWebhook(opts()));
     expect(error).toMatchObject({ code: 'server_error', status: 502, attempts: 4 });
     expect(error.message).toContain('after 4 attempts');
-    expect(api.requests).toHaveLength(4);
+    expect(fake.api.requests).toHaveLength(4);
   });
 
   it('retries: 0 sends once', async () => {
-    api.failNext(10, { kind: 'status', status: 500 });
+    fake.api.failNext(10, { kind: 'status', status: 500 });
     expect((await failure(getWebhook(opts({ retries: 0 })))).code).toBe('server_error');
-    expect(api.requests).toHaveLength(1);
+    expect(fake.api.requests).toHaveLength(1);
   });
 
   it('a timeout is retried, then succeeds', async () => {
-    api.failNext(1, { kind: 'hang', ms: 10_000 });
+    fake.api.failNext(1, { kind: 'hang', ms: 10_000 });
     expect(await getWebhook(opts({ timeoutMs: 150 }))).toBeNull();
-    expect(api.requests).toHaveLength(2);
+    expect(fake.api.requests).toHaveLength(2);
   });
 
   it('repeated timeouts end in a timeout error', async () => {
-    api.failNext(10, { kind: 'hang', ms: 10_000 });
+    fake.api.failNext(10, { kind: 'hang', ms: 10_000 });
     const error = await failure(getWebhook(opts({ timeoutMs: 100, retries: 1 })));
     expect(error).toMatchObject({ code: 'timeout', attempts: 2 });
     expect(error.message).toContain('within 100 ms');
-    expect(api.requests).toHaveLength(2);
+    expect(fake.api.requests).toHaveLength(2);
   });
 
   it('a dropped connection is retried, then succeeds', async () => {
-    api.failNext(1, { kind: 'destroy' });
+    fake.api.failNext(1, { kind: 'destroy' });
     const webhook = await setWebhookUrl('https://example.com/hook', opts());
-    expect(webhook.secret).toBe(api.state.webhook?.secret);
-    expect(api.requests.map((r) => r.injected)).toEqual(['destroy', undefined]);
+    expect(webhook.secret).toBe(fake.api.state.webhook?.secret);
+    expect(fake.api.requests.map((r) => r.injected)).toEqual(['destroy', undefined]);
   });
 
   it('calls onRetry before each retry with the attempt about to be sent and a reason without an attempt count', async () => {
-    api.failNext(1, { kind: 'hang', ms: 10_000 });
-    api.failNext(1, { kind: 'status', status: 503 });
+    fake.api.failNext(1, { kind: 'hang', ms: 10_000 });
+    fake.api.failNext(1, { kind: 'status', status: 503 });
     const seen: unknown[] = [];
     expect(await getWebhook(opts({ timeoutMs: 150, onRetry: (info) => seen.push(info) }))).toBeNull();
-    expect(api.requests).toHaveLength(3);
+    expect(fake.api.requests).toHaveLength(3);
     expect(seen).toEqual([
       {
         attempt: 2,
@@ -333,12 +311,12 @@ describe('retries: 5xx, network errors and timeouts', () => {
   });
 
   it('an onRetry that throws does not stop the retries', async () => {
-    api.failNext(1, { kind: 'status', status: 503 });
+    fake.api.failNext(1, { kind: 'status', status: 503 });
     const onRetry = () => {
       throw new Error('logger broke');
     };
     expect(await getWebhook(opts({ onRetry }))).toBeNull();
-    expect(api.requests).toHaveLength(2);
+    expect(fake.api.requests).toHaveLength(2);
   });
 
   it('an unreachable server ends in network_error naming the origin', async () => {
@@ -354,11 +332,11 @@ describe('retries: 5xx, network errors and timeouts', () => {
 
 describe('response shape', () => {
   it('a 200 without a string secret is invalid_response (and the body is not quoted)', async () => {
-    api.failNext(1, { kind: 'status', status: 200, body: { url: 'https://example.com/hook', secret: 42 } });
+    fake.api.failNext(1, { kind: 'status', status: 200, body: { url: 'https://example.com/hook', secret: 42 } });
     const error = await failure(getWebhook(opts()));
     expect(error.code).toBe('invalid_response');
     expect(error.message).toContain('"secret"');
-    expect(api.requests).toHaveLength(1);
+    expect(fake.api.requests).toHaveLength(1);
   });
 
   it('a 200 that is not JSON is invalid_response (through an injected fetch)', async () => {
