@@ -277,6 +277,25 @@ describe('listen with the loopback tunnel and the fake API', () => {
     expect(api.state.endpoints.map((e) => e.id)).toEqual(['keep-me']);
   });
 
+  it('a leftover at the very URL this run registers is removed without asking: it would double every delivery', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const origin = `http://127.0.0.1:${port}`;
+    const base = { label: LABEL, events: [], status: 'active', secret_hint: 'x', created_at: '', updated_at: '', secret: 'whsec_x' };
+    api.state.endpoints.push({ ...base, id: 'same-url', url: `${origin}/thunderphone-webhook` }, { ...base, id: 'other-url', url: 'https://dead.example/thunderphone-webhook' });
+    const asked: string[] = [];
+    const l = await listen(['--tunnel', 'none', '--public-url', origin, '--port', String(port)], { ask: async (q) => (asked.push(q), 'n') });
+    expect(l.stderr()).toContain('removed left-over endpoint same-url');
+    expect(asked).toHaveLength(1); // only about the other one
+    expect(api.state.endpoints.map((e) => e.id)).toContain('other-url');
+    expect(api.state.endpoints.filter((e) => e.url === `${origin}/thunderphone-webhook`)).toHaveLength(1); // its own
+    l.signals.emit('SIGINT', 'SIGINT');
+    expect(await l.done).toBe(0);
+    expect(api.state.endpoints.map((e) => e.id)).toEqual(['other-url']);
+  });
+
   it('the self-test reports a tunnel interstitial page as such, with the fix, and cleans up', async () => {
     // A tunnel that answers every request with its own HTML warning page.
     const interstitial: TunnelProvider = {

@@ -131,7 +131,7 @@ export async function runListen(argv: string[], given: ListenIO): Promise<number
       );
     } else {
       const label = listenLabel(io.hostname);
-      await offerLeftoverRemoval(label, options, io, api, say);
+      await offerLeftoverRemoval(label, webhookUrl, options, io, api, say);
       checkStop();
       registration = await registerEndpoint(webhookUrl, label, options.events, api);
     }
