@@ -1,15 +1,14 @@
 // `serve --dedupe memory`, in-process (injected signals and output) and as the built CLI.
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runServe } from '../src/cli/serve.js';
 import { dedupeStoreFromFlag, DedupeUsageError } from '../src/cli/serve-dedupe.js';
+import { serveInProcess } from './support/serve-in-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'whsec_serve_dedupe_secret';
@@ -41,18 +40,7 @@ async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<v
 }
 
 function inProcess(args: string[]) {
-  const signals = new EventEmitter();
-  const io = { out: '', err: '' };
-  const done = runServe(['--port', '0', '--secret', SECRET, '--log', 'pretty', ...args], {
-    stdout: { write: (c: string) => (io.out += c) },
-    stderr: { write: (c: string) => (io.err += c) },
-    env: {},
-    cwd: ROOT,
-    signals,
-  });
-  const url = () =>
-    waitFor(() => /^listening on /m.test(io.err), 'listening').then(() => (/^listening on (\S+)$/m.exec(io.err) as RegExpExecArray)[1] as string);
-  return { io, done, url, stop: () => signals.emit('SIGTERM', 'SIGTERM') };
+  return serveInProcess(args, { secret: SECRET, startTimeoutMs: 5000 });
 }
 
 describe('serve --dedupe memory', () => {

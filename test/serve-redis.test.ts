@@ -1,13 +1,10 @@
 // `serve --dedupe redis://...` in-process, against a real redis-server.
 import { createHmac } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runServe } from '../src/cli/serve.js';
 import { describeWithRedis, startRedisServer, type RedisServer } from './support/redis-server.js';
+import { serveInProcess } from './support/serve-in-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'whsec_serve_redis_secret';
 const complete = (id: string) =>
   `{"data":{"call_id":777,"from_number":"+14155550199","to_number":"+15551234567"},"event_id":"${id}","type":"call.complete"}`;
@@ -22,24 +19,7 @@ async function deliver(url: string, body: string): Promise<{ status: number; bod
 }
 
 function inProcess(args: string[]) {
-  const signals = new EventEmitter();
-  const io = { out: '', err: '' };
-  const done = runServe(['--port', '0', '--secret', SECRET, '--log', 'pretty', ...args], {
-    stdout: { write: (c: string) => (io.out += c) },
-    stderr: { write: (c: string) => (io.err += c) },
-    env: {},
-    cwd: ROOT,
-    signals,
-  });
-  const url = async () => {
-    const until = Date.now() + 10_000;
-    while (!/^listening on /m.test(io.err)) {
-      if (Date.now() > until) throw new Error(`serve did not start: ${io.err}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return (/^listening on (\S+)$/m.exec(io.err) as RegExpExecArray)[1] as string;
-  };
-  return { io, done, url, stop: () => signals.emit('SIGTERM', 'SIGTERM') };
+  return serveInProcess(args, { secret: SECRET, startTimeoutMs: 10000 });
 }
 
 describeWithRedis('serve --dedupe redis://', () => {

@@ -4,6 +4,7 @@ import { ThunderPhoneApiError } from '../api/errors.js';
 import { MAX_TIMER_MS } from '../core/limits.js';
 import { hasUrlCredentials, hideUrlCredentials } from '../sender/url-credentials.js';
 import { attachNegativeValues, describeParseError, parseHttpUrl, parsePort } from './args.js';
+import { parseEventTarget } from './event-target-flags.js';
 import { quote, reasonOf } from './one-line.js';
 import { DEFAULT_PATH, HEALTH_PATH } from './serve-options.js';
 
@@ -117,17 +118,9 @@ export function parseListenArgs(argv: string[]): ParsedListenArgs {
   }
   if (values['replace-legacy-webhook'] && !values.legacy) return fail('--replace-legacy-webhook only goes with --legacy');
 
-  if (values.handlers !== undefined && values['forward-to'] !== undefined) {
-    return fail('--handlers and --forward-to cannot be used together: handle events here, or forward them to your app');
-  }
-  if (values.handlers !== undefined && values.handlers.trim() === '') return fail('--handlers needs a module path');
-
-  let forwardTo: URL | undefined;
-  if (values['forward-to'] !== undefined) {
-    forwardTo = parseHttpUrl(values['forward-to']);
-    if (!forwardTo) return fail(`--forward-to must be an http:// or https:// URL, got ${quote(hideUrlCredentials(values['forward-to']))}`);
-    if (hasUrlCredentials(forwardTo)) return fail('--forward-to must not hold user:password@; use a URL without credentials');
-  }
+  const target = parseEventTarget(values.handlers, values['forward-to']);
+  if ('problem' in target) return fail(target.problem);
+  const forwardTo = target.forwardTo;
 
   let events: EndpointEventType[] = [];
   if (values.events !== undefined) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS, parseByteLimit } from '../core/limits.js';
-import { hasUrlCredentials, hideUrlCredentials } from '../sender/url-credentials.js';
-import { attachNegativeValues, describeParseError, parseHttpUrl, parsePort } from './args.js';
+import { attachNegativeValues, describeParseError, parsePort } from './args.js';
+import { parseEventTarget } from './event-target-flags.js';
 import { LOG_FLAG, parseLogFormat, type LogFormat } from './log-format.js';
 import { quote } from './one-line.js';
 import { SECRET_ENV, splitSecretList } from './secret-list.js';
@@ -117,18 +117,9 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
   const secrets = readSecrets(values.secret, env);
   if (typeof secrets === 'string') return fail(secrets);
 
-  if (values.handlers !== undefined && values['forward-to'] !== undefined) {
-    return fail('--handlers and --forward-to cannot be used together: handle events here, or forward them to your app');
-  }
-  if (values.handlers !== undefined && values.handlers.trim() === '') return fail('--handlers needs a module path');
-
-  let forwardTo: URL | undefined;
-  if (values['forward-to'] !== undefined) {
-    forwardTo = parseHttpUrl(values['forward-to']);
-    if (!forwardTo) return fail(`--forward-to must be an http:// or https:// URL, got ${quote(hideUrlCredentials(values['forward-to']))}`);
-    // fetch refuses them, and they would end up in logs.
-    if (hasUrlCredentials(forwardTo)) return fail('--forward-to must not hold user:password@; use a URL without credentials');
-  }
+  const target = parseEventTarget(values.handlers, values['forward-to']);
+  if ('problem' in target) return fail(target.problem);
+  const forwardTo = target.forwardTo;
 
   const deadlineMs = parseTimerFlag(values['deadline-ms']);
   if (Number.isNaN(deadlineMs)) return fail(timerFlagProblem('--deadline-ms', values['deadline-ms'] ?? ''));
